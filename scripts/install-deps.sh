@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs every system and front-end dependency Zugong needs. Idempotent: packages already
+# present are skipped, `apt-get update` runs only when something is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libboost1.81-dev libboost-json1.81-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
+  libsodium-dev libssl-dev libicu-dev
+  libxlsxwriter-dev libminizip-dev libpugixml-dev zlib1g-dev
+  libspdlog-dev libfmt-dev libcli11-dev
+  libgtest-dev libgmock-dev
+  chromium fonts-noto-cjk
+  nodejs npm
+  wrk nginx-light poppler-utils
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node.js may come from outside Debian on this machine kind; accept any node >= 20.
+if command -v node >/dev/null 2>&1; then
+  tmp=(); for p in "${missing[@]}"; do [[ "$p" == nodejs || "$p" == npm ]] || tmp+=("$p"); done
+  missing=("${tmp[@]+"${tmp[@]}"}")
+fi
+if ((${#missing[@]})); then
+  echo "[install] apt: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Front end: install from the lock file only when it changed since the last install.
+if [ -f web/package-lock.json ]; then
+  stamp=web/node_modules/.zugong-lock-stamp
+  if [ ! -f "$stamp" ] || ! cmp -s web/package-lock.json "$stamp"; then
+    echo "[install] npm ci (web)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    cp web/package-lock.json "$stamp"
+  fi
+fi
+if [ -f tests/package-lock.json ]; then
+  stamp=tests/node_modules/.zugong-lock-stamp
+  if [ ! -f "$stamp" ] || ! cmp -s tests/package-lock.json "$stamp"; then
+    echo "[install] npm ci (tests)"
+    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/package-lock.json "$stamp"
+  fi
+fi

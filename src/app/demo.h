@@ -1,0 +1,62 @@
+// The demo district (演示区): a generated, deterministic copy of a district shaped like 江干 in
+// seed 000 — 8 streets/towns, 126 communities/villages, ~600 branches with their party groups,
+// 两新 branches under each street, ~20,000 party members with placement history, and demo
+// users — written in one transaction so `zugong demo` gives a system worth clicking through.
+//
+// Demo logins (all with Options::password, default "Demo@2026"):
+//   admin            district_staff    江干区委 (the root)          "组织部管理员"
+//   jd01 … jd08      street            the 8 streets/towns, in order:
+//                                      01 凯旋街道 02 采荷街道 03 闸弄口街道 04 四季青街道
+//                                      05 笕桥街道 06 彭埠镇   07 九堡镇     08 丁兰街道
+//   sq0101 … sq0103  community         the first three communities of 凯旋街道
+//   zb0001           branch_secretary  the first branch of the first community of 凯旋街道
+//                                      (linked to that branch's secretary as a member)
+// A user name that already exists is left as it is (not overwritten, not counted).
+//
+// Contract:
+//  - Idempotent: when the database already holds more than one organization or any member,
+//    load() changes nothing and returns skipped = true.
+//  - The root organization (the one organization with no parent, normally id 1 path "/1/"
+//    created by `zugong migrate`) is reused and renamed 江干区委; it is created when missing.
+//  - Deterministic: the same seed, scale and asOf give the same rows (names, ID numbers,
+//    dates, tree) on every run; only created_at/updated_at, the random nonces of the field
+//    encryption and the password salt differ. Randomness is std::mt19937_64 seeded by
+//    Options::seed with our own (portable) range reduction.
+//  - Sensitive fields are written as the application writes them: ID numbers and phones
+//    encrypted with `cipher` (FieldCipher), masked copies for lists, id_number_hash =
+//    cipher.lookupHash(normalized ID number).
+//  - Ends with one audit entry (action "demo", entity "system") in the same transaction. On
+//    PostgreSQL the identity sequences of the tables written are moved past the inserted ids.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "platform/crypto.h"
+#include "store/db.h"
+
+namespace zg::demo {
+
+struct Options {
+  uint64_t seed = 20110624;
+  // "district" (~20,000 members, 126 communities) or "small" (~2,000 members, 17 communities,
+  // for tests). Anything else is refused with Error::invalid("scale").
+  std::string scale = "district";
+  // Password of every demo user (hashed once, the hash shared by all demo users).
+  std::string password = "Demo@2026";
+  // The date the generated data is "as of" (ISO "YYYY-MM-DD"): probationary members joined
+  // within the year before it, full members' full_on lies before it. Empty = today in
+  // Asia/Shanghai. Set it for byte-identical dates across days (tests).
+  std::string asOf;
+};
+
+struct Result {
+  int orgs = 0;  // organizations written, counting the reused root
+  int members = 0;
+  int users = 0;  // users created
+  bool skipped = false;
+  double seconds = 0;
+};
+
+Result load(store::Database& db, const crypto::FieldCipher& cipher, const Options& o);
+
+}  // namespace zg::demo

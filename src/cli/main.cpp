@@ -1,0 +1,304 @@
+// zugong: one binary, sub-commands for every operation on a deployment.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <unistd.h>
+
+#include "app/app.h"
+#include "app/demo.h"
+#include "core/error.h"
+#include "http/http.h"
+#include "modules/members/members.h"
+#include "modules/orgs/orgs.h"
+#include "platform/audit.h"
+#include "platform/importer.h"
+#include "platform/tabular.h"
+#include "store/db.h"
+
+namespace fs = std::filesystem;
+using namespace zg;
+
+namespace {
+
+std::string envOr(const char* name, std::string fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? std::string(v) : fallback;
+}
+
+bool isPostgres(const std::string& url) {
+  return url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0 || url.find("dbname=") != std::string::npos ||
+         url.find("host=") != std::string::npos;
+}
+
+struct Global {
+  std::string db = envOr("ZUGONG_DB", "zugong.db");
+  std::string keyFile = envOr("ZUGONG_DATA_KEY_FILE", "");
+  std::string districtName = envOr("ZUGONG_DISTRICT_NAME", "示例区委");
+
+  std::string keyPath() const {
+    if (!keyFile.empty()) return keyFile;
+    return isPostgres(db) ? std::string("zugong.key") : db + ".key";
+  }
+  std::unique_ptr<store::Database> open(bool migrateToo = true) const {
+    auto d = store::open(db);
+    if (migrateToo) {
+      int n = store::migrate(*d);
+      if (n) spdlog::info("applied {} migration(s)", n);
+      auto c = d->acquire();
+      app::registerSettings();
+      orgs::ensureRoot(*c, districtName);
+    }
+    return d;
+  }
+  crypto::FieldCipher cipher() const { return crypto::FieldCipher(app::loadDataKey(keyPath())); }
+};
+
+auth::Context cliContext() {
+  auth::Context ctx;
+  ctx.user.id = 0;
+  ctx.user.username = "cli";
+  ctx.user.displayName = "命令行";
+  ctx.user.role = auth::Role::DistrictStaff;
+  ctx.user.orgId = 1;
+  ctx.user.orgPath = "/1/";
+  ctx.scope = Scope("/1/");
+  return ctx;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error::invalid("file", "无法读取文件：" + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void writeFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error::invalid("out", "无法写入文件：" + path);
+  out << bytes;
+}
+
+std::string defaultWebDir(const char* argv0) {
+  for (fs::path p : {fs::path("web/dist"), fs::path(argv0).parent_path() / "../web/dist",
+                     fs::path(argv0).parent_path() / "web/dist"}) {
+    std::error_code ec;
+    if (fs::exists(p / "index.html", ec)) return fs::weakly_canonical(p, ec).string();
+  }
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"Zugong 组工 — 区级党组织工作系统", "zugong"};
+  cli.require_subcommand(1);
+  Global g;
+  cli.add_option("--db", g.db, "SQLite file path or PostgreSQL connection string (env ZUGONG_DB)");
+  cli.add_option("--data-key-file", g.keyFile,
+                 "file holding the 32-byte field key in hex (env ZUGONG_DATA_KEY_FILE or ZUGONG_DATA_KEY; default <db>.key)");
+  cli.add_option("--district-name", g.districtName, "name of the district root created on an empty database");
+
+  // serve
+  http::ServerConfig sc;
+  sc.port = static_cast<uint16_t>(std::atoi(envOr("ZUGONG_PORT", "8080").c_str()));
+  sc.host = envOr("ZUGONG_HOST", "127.0.0.1");
+  sc.staticDir = envOr("ZUGONG_WEB_DIR", "");
+  sc.threads = std::atoi(envOr("ZUGONG_THREADS", "4").c_str());
+  auto* serve = cli.add_subcommand("serve", "run the HTTP server");
+  serve->add_option("--host", sc.host, "address to listen on (env ZUGONG_HOST)");
+  serve->add_option("--port", sc.port, "port (env ZUGONG_PORT; 0 = any free port)");
+  serve->add_option("--web", sc.staticDir, "built web app directory (env ZUGONG_WEB_DIR; default web/dist)");
+  serve->add_option("--threads", sc.threads, "worker threads (env ZUGONG_THREADS)");
+  serve->add_option("--read-timeout", sc.readTimeoutSeconds, "seconds for a whole request to arrive");
+  serve->add_option("--idle-timeout", sc.idleTimeoutSeconds, "seconds a keep-alive connection may idle");
+  bool quiet = false;
+  serve->add_flag("--quiet", quiet, "no per-request log lines");
+
+  auto* migrate = cli.add_subcommand("migrate", "create or upgrade the database schema");
+
+  demo::Options demoOpts;
+  auto* demoCmd = cli.add_subcommand("demo", "load the demo district (江干-shaped) into an empty database");
+  demoCmd->add_option("--seed", demoOpts.seed, "random seed (same seed, same data)");
+  demoCmd->add_option("--scale", demoOpts.scale, "small (~2,000 members) or district (~20,000)")
+      ->check(CLI::IsMember({"small", "district"}));
+  demoCmd->add_option("--password", demoOpts.password, "password of every demo login");
+
+  auto* user = cli.add_subcommand("user", "manage log-in accounts");
+  user->require_subcommand(1);
+  std::string uName, uPassword, uRole = "district_staff", uDisplay;
+  int64_t uOrg = 1;
+  auto* userAdd = user->add_subcommand("add", "add a user");
+  userAdd->add_option("--username", uName)->required();
+  userAdd->add_option("--password", uPassword)->required();
+  userAdd->add_option("--role", uRole, "district_staff, street, community, branch_secretary, grid_leader, member");
+  userAdd->add_option("--org-id", uOrg, "organization the user is bound to (default: the district root)");
+  userAdd->add_option("--display-name", uDisplay);
+  auto* userReset = user->add_subcommand("reset-password", "set a new password");
+  userReset->add_option("--username", uName)->required();
+  userReset->add_option("--password", uPassword)->required();
+  auto* userList = user->add_subcommand("list", "list users");
+
+  std::string what, file, mode = "all_or_nothing", out;
+  bool reveal = false;
+  auto* importCmd = cli.add_subcommand("import", "import members or organizations from .xlsx/.csv");
+  importCmd->add_option("what", what, "members | orgs")->required()->check(CLI::IsMember({"members", "orgs"}));
+  importCmd->add_option("file", file, "the spreadsheet")->required();
+  importCmd->add_option("--mode", mode, "dry_run | all_or_nothing | keep_good")
+      ->check(CLI::IsMember({"dry_run", "all_or_nothing", "keep_good"}));
+  auto* exportCmd = cli.add_subcommand("export", "export members or organizations to .xlsx");
+  exportCmd->add_option("what", what, "members | orgs")->required()->check(CLI::IsMember({"members", "orgs"}));
+  exportCmd->add_option("--out", out, "output .xlsx file")->required();
+  exportCmd->add_flag("--reveal", reveal, "write ID numbers and phones in clear");
+
+  auto* backup = cli.add_subcommand("backup", "write a consistent copy of the database");
+  backup->add_option("--out", out, "output file (SQLite copy, or pg_dump SQL for PostgreSQL)")->required();
+
+  auto* auditCmd = cli.add_subcommand("audit", "audit log tools");
+  auditCmd->require_subcommand(1);
+  auto* auditVerify = auditCmd->add_subcommand("verify", "check the hash chain of the audit log");
+
+  auto* routesCmd = cli.add_subcommand("routes", "list every HTTP route (method and pattern)");
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (*serve) {
+      auto db = g.open();
+      app::App application(*db, g.cipher());
+      if (sc.staticDir.empty()) sc.staticDir = defaultWebDir(argv[0]);
+      sc.logRequests = !quiet;
+      spdlog::info("database {}; web app {}", db->description(), sc.staticDir.empty() ? "(none)" : sc.staticDir);
+      http::Server server(sc, std::move(application.router));
+      server.run();
+      return 0;
+    }
+    if (*routesCmd) {
+      // Routes do not touch the database while being registered; a throwaway SQLite file is enough.
+      auto tmp = fs::temp_directory_path() / ("zugong-routes-" + std::to_string(::getpid()) + ".db");
+      {
+        auto db = store::open(tmp.string());
+        app::App application(*db, crypto::FieldCipher(std::string(32, '\0')));
+        for (auto& [m, p] : application.router.routes()) std::cout << m << " " << p << "\n";
+      }
+      std::error_code ec;
+      for (auto ext : {"", "-wal", "-shm"}) fs::remove(tmp.string() + ext, ec);
+      return 0;
+    }
+    if (*migrate) {
+      auto db = g.open(false);
+      int n = store::migrate(*db);
+      app::registerSettings();
+      auto c = db->acquire();
+      orgs::ensureRoot(*c, g.districtName);
+      std::cout << "schema version " << store::schemaVersion(*db) << " (" << n << " applied)\n";
+      return 0;
+    }
+    if (*demoCmd) {
+      auto db = g.open();
+      auto r = demo::load(*db, g.cipher(), demoOpts);
+      if (r.skipped) {
+        std::cout << "demo: the database already has data; nothing loaded\n";
+      } else {
+        std::cout << "demo: " << r.orgs << " organizations, " << r.members << " members, " << r.users << " users in "
+                  << r.seconds << " s\n";
+      }
+      return 0;
+    }
+    if (*user) {
+      auto db = g.open();
+      auto c = db->acquire();
+      if (*userAdd) {
+        auto role = auth::parseRole(uRole);
+        if (!role) throw Error::invalid("role", "角色无效：" + uRole);
+        store::Transaction tx(*c);
+        int64_t id = auth::createUser(*c, auth::Actor::system("命令行"), uName, uDisplay.empty() ? uName : uDisplay,
+                                      *role, uOrg, uPassword);
+        tx.commit();
+        std::cout << "user " << uName << " created (id " << id << ")\n";
+      } else if (*userReset) {
+        auto u = auth::findUserByName(*c, uName);
+        if (!u) throw Error::notFound("用户不存在：" + uName);
+        store::Transaction tx(*c);
+        auth::resetPassword(*c, auth::Actor::system("命令行"), u->id, uPassword);
+        tx.commit();
+        std::cout << "password of " << uName << " reset\n";
+      } else if (*userList) {
+        for (auto& u : auth::listUsers(*c, Scope::all()))
+          std::cout << u.id << "\t" << u.username << "\t" << u.displayName << "\t" << auth::roleName(u.role) << "\t"
+                    << u.orgName << (u.active ? "" : "\t(停用)") << "\n";
+      }
+      return 0;
+    }
+    if (*importCmd) {
+      auto db = g.open();
+      auto cipher = g.cipher();
+      importer::Spec spec = what == "members" ? members::importSpec(cipher) : orgs::importSpec();
+      auto t0 = std::chrono::steady_clock::now();
+      auto r = importer::run(*db, cliContext(), spec, readFile(file), *importer::parseMode(mode));
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::cout << "rows " << r.total << ", good " << r.good << ", bad " << r.bad << ", "
+                << (r.committed ? "committed" : "nothing written") << " (" << secs << " s)\n";
+      for (size_t i = 0; i < r.errors.size() && i < 50; ++i)
+        std::cout << "  row " << r.errors[i].row << " " << r.errors[i].column << ": " << r.errors[i].message << "\n";
+      return r.bad > 0 && mode != "keep_good" ? 2 : 0;
+    }
+    if (*exportCmd) {
+      auto db = g.open();
+      auto c = db->acquire();
+      if (what == "members") {
+        writeFile(out, members::exportXlsx(*c, Scope::all(), g.cipher(), reveal));
+      } else {
+        // Organizations: the same sheet the API serves.
+        tabular::Sheet s;
+        s.name = "党组织信息";
+        s.rows.push_back({"党组织全称", "组织类别", "上级党组织", "书记", "联系电话", "成立日期"});
+        for (auto row : c->query("SELECT o.name, o.kind, p.name, o.secretary, o.phone, o.founded_on FROM orgs o LEFT JOIN "
+                                 "orgs p ON p.id = o.parent_id WHERE o.dissolved_on IS NULL ORDER BY o.path"))
+          s.rows.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5)});
+        writeFile(out, tabular::writeXlsx(s));
+      }
+      std::cout << "wrote " << out << "\n";
+      return 0;
+    }
+    if (*backup) {
+      if (isPostgres(g.db)) {
+        std::string cmd = "pg_dump --no-owner -f '" + out + "' '" + g.db + "'";
+        int rc = std::system(cmd.c_str());
+        if (rc != 0) throw Error::internal("pg_dump failed");
+      } else {
+        auto db = g.open(false);
+        auto c = db->acquire();
+        std::error_code ec;
+        fs::remove(out, ec);
+        c->exec("VACUUM INTO ?", {out});
+      }
+      std::cout << "backup written to " << out << "\n";
+      return 0;
+    }
+    if (*auditVerify) {
+      auto db = g.open(false);
+      auto c = db->acquire();
+      auto v = audit::verify(*c);
+      std::cout << "checked " << v.checked << " entries: " << (v.ok ? "chain intact" : "PROBLEMS FOUND") << "\n";
+      for (auto& p : v.problems) std::cout << "  entry " << p.id << ": " << p.problem << "\n";
+      return v.ok ? 0 : 1;
+    }
+  } catch (const Error& e) {
+    std::cerr << "错误: " << e.message();
+    if (!e.field().empty()) std::cerr << " [" << e.field() << "]";
+    if (!e.internalMessage().empty()) std::cerr << " (" << e.internalMessage() << ")";
+    std::cerr << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

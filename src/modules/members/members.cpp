@@ -1,0 +1,522 @@
+// M2 routes and reads: the scoped list (paged, sorted in pinyin order, searchable by pinyin),
+// the detail with placements, the audited reveal of identifiers, export and import.
+#include "modules/members/members.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+
+#include "core/error.h"
+#include "modules/members/members_internal.h"
+#include "modules/orgs/orgs.h"
+#include "platform/audit.h"
+#include "platform/jobs.h"
+#include "platform/tabular.h"
+
+namespace zg::members {
+
+namespace bj = boost::json;
+using store::Connection;
+using store::Params;
+
+namespace {
+
+constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+// The national collection form's items, in order; import columns and export headers.
+const std::vector<importer::Column>& columns() {
+  static const std::vector<importer::Column> cols = {
+      {"name", "姓名", true, {}, "不超过20个字"},
+      {"sex", "性别", false, {}, "男/女；可不填，按身份证号码自动判断，填写时须与身份证号码一致"},
+      {"ethnicity", "民族", false, {}, "不填默认为汉族"},
+      {"idNumber", "公民身份证号", true, {"身份证号", "身份证号码", "公民身份号码"}, "18位，末位校验码须正确"},
+      {"birthDate", "出生日期", false, {}, "可不填，按身份证号码自动判断"},
+      {"education", "学历", false, {}, "研究生、大学本科、大学专科、中专、高中、初中及以下"},
+      {"category", "人员类别", true, {}, "正式党员或预备党员"},
+      {"org", "所在党支部", true, {"所在党组织"}, "党组织全称；重名时写上级名称，如“某某社区/第一党支部”"},
+      {"joinedOn", "加入党组织日期", true, {"入党日期"}, "格式 2010-07-01，入党时须年满18周岁"},
+      {"fullOn", "转为正式党员日期", false, {"转正日期"}, "仅正式党员填写，须晚于入党日期"},
+      {"post", "工作岗位", false, {}, ""},
+      {"phone", "联系电话", false, {"手机号码"}, "11位手机号码"},
+      {"landline", "固定电话", false, {}, "如 0571-86001234"},
+      {"address", "家庭住址", false, {}, ""},
+      {"standing", "党籍状态", false, {}, "正常或停止党籍，不填为正常"},
+      {"lostContact", "是否失联", false, {}, "是/否，不填为否"},
+      {"lostOn", "失去联系日期", false, {"失联日期"}, "失联党员必填"},
+      {"mobile", "是否流动党员", false, {}, "是/否，不填为否"},
+      {"mobileTo", "外出流向", false, {}, "流动党员填写外出去向"},
+      {"sixCategory", "6×3类别", false, {"6x3类别", "六类党员类别"},
+       "党员干部、老党员及离退休职工党员、农民(社区)党员、非公经济组织党员、流动党员、生活困难党员"},
+  };
+  return cols;
+}
+
+std::string lowerAscii(std::string s) {
+  for (char& ch : s)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  return s;
+}
+
+std::string likeEscape(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
+    out.push_back(ch);
+  }
+  return out;
+}
+
+bool isAsciiAlnum(const std::string& s) {
+  if (s.empty()) return false;
+  for (char ch : s)
+    if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) return false;
+  return true;
+}
+
+// The WHERE clause (on members m) for `f` within `scope`; active members only.
+std::string whereFor(Connection& c, const Scope& scope, const Filter& f, Params& p) {
+  std::string w = "m.active = 1 AND " + scope.where("m.org_path", p);
+  if (f.orgId) {
+    orgs::Org o = orgs::require(c, scope, *f.orgId, "orgId");
+    if (o.path != scope.path()) w += " AND " + Scope(o.path).where("m.org_path", p);
+  }
+  std::string q = lowerAscii(trim(f.q));
+  if (!q.empty()) {
+    if (utf8Length(q) > 40) throw Error::invalid("q", "搜索内容过长");
+    std::string e = likeEscape(q);
+    w += " AND (m.name LIKE ? ESCAPE '\\'";
+    p.emplace_back("%" + e + "%");
+    if (isAsciiAlnum(q)) {
+      w += " OR m.name_initials LIKE ? ESCAPE '\\' OR m.name_pinyin LIKE ? ESCAPE '\\'";
+      p.emplace_back(e + "%");
+      p.emplace_back(e + "%");
+    }
+    w += ")";
+  }
+  if (f.category) {
+    if (!categoryLabel(*f.category)) throw Error::invalid("category", "人员类别的取值无效", "bad_choice");
+    w += " AND m.category = ?";
+    p.emplace_back(*f.category);
+  }
+  if (f.sixCategory) {
+    if (!sixCategoryLabel(*f.sixCategory)) throw Error::invalid("sixCategory", "6×3类别的取值无效", "bad_choice");
+    w += " AND m.six_category = ?";
+    p.emplace_back(*f.sixCategory);
+  }
+  if (f.standing) {
+    if (!standingLabel(*f.standing)) throw Error::invalid("standing", "党籍状态的取值无效", "bad_choice");
+    w += " AND m.standing = ?";
+    p.emplace_back(*f.standing);
+  }
+  return w;
+}
+
+Filter filterFrom(const http::Request& req) {
+  Filter f;
+  auto nonEmpty = [&](const char* k) -> std::optional<std::string> {
+    auto v = req.q(k);
+    if (!v || trim(*v).empty()) return std::nullopt;
+    return trim(*v);
+  };
+  if (auto v = nonEmpty("orgId")) {
+    try {
+      size_t pos = 0;
+      long long n = std::stoll(*v, &pos);
+      if (pos != v->size() || n <= 0) throw 0;
+      f.orgId = n;
+    } catch (...) {
+      throw Error::invalid("orgId", "组织编号无效");
+    }
+  }
+  f.q = nonEmpty("q").value_or("");
+  f.category = nonEmpty("category");
+  f.sixCategory = nonEmpty("sixCategory");
+  f.standing = nonEmpty("standing");
+  return f;
+}
+
+bj::value labelOrNull(const std::optional<std::string>& l) { return l ? bj::value(bj::string(*l)) : bj::value(nullptr); }
+
+std::string sexLabel(const std::string& s) { return s == "F" ? "女" : "男"; }
+
+bj::value ageJson(const std::optional<std::string>& birth) {
+  if (!birth) return nullptr;
+  auto d = parseDate(*birth);
+  if (!d) return nullptr;
+  return ageOn(*d, today());
+}
+
+constexpr const char* kListCols =
+    "m.id, m.name, m.sex, m.birth_date, m.org_id, o.name, m.category, m.six_category, m.joined_on, "
+    "m.id_number_mask, m.phone_mask, m.standing, m.lost_contact, m.mobile";
+
+bj::object listRow(const store::Row& r) {
+  std::string category = r.text(6), standing = r.text(11);
+  auto six = r.optText(7);
+  return {{"id", r.i64(0)},
+          {"name", r.text(1)},
+          {"sex", r.text(2)},
+          {"sexLabel", sexLabel(r.text(2))},
+          {"birthDate", json::opt(r.optText(3))},
+          {"age", ageJson(r.optText(3))},
+          {"orgId", r.i64(4)},
+          {"orgName", r.text(5)},
+          {"category", category},
+          {"categoryLabel", labelOrNull(categoryLabel(category))},
+          {"sixCategory", json::opt(six)},
+          {"sixCategoryLabel", six ? labelOrNull(sixCategoryLabel(*six)) : bj::value(nullptr)},
+          {"joinedOn", json::opt(r.optText(8))},
+          {"idNumberMasked", json::opt(r.optText(9))},
+          {"phoneMasked", json::opt(r.optText(10))},
+          {"standing", standing},
+          {"standingLabel", labelOrNull(standingLabel(standing))},
+          {"lostContact", r.i64(12) != 0},
+          {"mobile", r.i64(13) != 0}};
+}
+
+bj::object detailJson(Connection& c, const Scope& scope, int64_t id) {
+  Params p{id};
+  std::string w = scope.where("m.org_path", p);
+  auto r = c.query(std::string("SELECT ") + kListCols +
+                       ", m.ethnicity, m.education, m.full_on, m.post, m.landline_mask, m.address, m.lost_on, "
+                       "m.mobile_to, m.version, m.active, m.removed_on, m.removed_reason "
+                       "FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.id = ? AND " +
+                       w,
+                   p);
+  if (r.empty()) throw Error::notFound("党员不存在");
+  auto row = r.front();
+  bj::object o = listRow(row);
+  o["ethnicity"] = row.text(14);
+  o["education"] = json::opt(row.optText(15));
+  o["fullOn"] = json::opt(row.optText(16));
+  o["post"] = json::opt(row.optText(17));
+  o["landlineMasked"] = json::opt(row.optText(18));
+  o["address"] = json::opt(row.optText(19));
+  o["lostOn"] = json::opt(row.optText(20));
+  o["mobileTo"] = json::opt(row.optText(21));
+  o["version"] = row.i64(22);
+  o["active"] = row.i64(23) != 0;
+  o["removedOn"] = json::opt(row.optText(24));
+  o["removedReason"] = json::opt(row.optText(25));
+  bj::array placements;
+  auto pr = c.query(
+      "SELECT p.org_id, o.name, p.from_date, p.to_date, p.reason FROM member_placements p "
+      "JOIN orgs o ON o.id = p.org_id WHERE p.member_id = ? ORDER BY p.from_date, p.id",
+      {id});
+  for (auto x : pr)
+    placements.push_back({{"orgId", x.i64(0)},
+                          {"orgName", x.text(1)},
+                          {"fromDate", x.text(2)},
+                          {"toDate", json::opt(x.optText(3))},
+                          {"reason", x.text(4)}});
+  o["placements"] = std::move(placements);
+  return o;
+}
+
+// Names that identify organizations for re-import: the full name when it is unique among the
+// organizations that are not dissolved, else the shortest "上级/…/名称" path that is.
+class OrgLabels {
+ public:
+  explicit OrgLabels(Connection& c) {
+    for (auto r : c.query("SELECT id, parent_id, name, dissolved_on FROM orgs")) {
+      nodes_[r.i64(0)] = {r.optI64(1), r.text(2)};
+      if (r.isNull(3)) byName_[r.text(2)].push_back(r.i64(0));
+    }
+  }
+  std::string label(int64_t id) {
+    auto cached = cache_.find(id);
+    if (cached != cache_.end()) return cached->second;
+    std::vector<std::string> chain = chainOf(id);  // self first, then ancestors
+    std::string out = chain.empty() ? std::string() : chain[0];
+    if (!chain.empty()) {
+      std::vector<std::vector<std::string>> rivals;
+      for (int64_t other : byName_[chain[0]])
+        if (other != id) rivals.push_back(chainOf(other));
+      size_t k = 1;
+      auto clash = [&](size_t len) {
+        for (auto& rv : rivals) {
+          bool same = rv.size() >= len && chain.size() >= len;
+          for (size_t i = 0; same && i < len; ++i) same = rv[i] == chain[i];
+          if (same) return true;
+        }
+        return false;
+      };
+      while (k < chain.size() && clash(k)) ++k;
+      out.clear();
+      for (size_t i = k; i-- > 0;) out += chain[i] + (i ? "/" : "");
+    }
+    cache_[id] = out;
+    return out;
+  }
+
+ private:
+  std::vector<std::string> chainOf(int64_t id) {
+    std::vector<std::string> out;
+    std::optional<int64_t> cur = id;
+    while (cur && out.size() < 64) {
+      auto it = nodes_.find(*cur);
+      if (it == nodes_.end()) break;
+      out.push_back(it->second.second);
+      cur = it->second.first;
+    }
+    return out;
+  }
+  std::map<int64_t, std::pair<std::optional<int64_t>, std::string>> nodes_;
+  std::map<std::string, std::vector<int64_t>> byName_;
+  std::map<int64_t, std::string> cache_;
+};
+
+std::optional<std::string> decryptOpt(const crypto::FieldCipher& cipher, const std::optional<std::string>& s) {
+  if (!s || s->empty()) return std::nullopt;
+  return cipher.decrypt(*s);
+}
+
+// Import: cell text to the API's values.
+std::optional<bool> yesNo(const std::string& s) {
+  if (s.empty() || s == "否" || s == "N" || s == "n" || s == "0" || s == "false") return false;
+  if (s == "是" || s == "Y" || s == "y" || s == "1" || s == "true") return true;
+  return std::nullopt;
+}
+
+void importRow(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, const importer::Row& row) {
+  bj::object o;
+  for (const char* k : {"name", "idNumber", "ethnicity", "education", "joinedOn", "fullOn", "post", "phone",
+                        "landline", "address", "lostOn", "mobileTo"})
+    if (!row[k].empty()) o[k] = row[k];
+  const std::string& cat = row["category"];
+  if (cat == "正式党员" || cat == "正式" || cat == "full") o["category"] = "full";
+  else if (cat == "预备党员" || cat == "预备" || cat == "probationary") o["category"] = "probationary";
+  else if (!cat.empty()) throw Error::invalid("category", "人员类别应为“正式党员”或“预备党员”", "bad_choice");
+  const std::string& st = row["standing"];
+  if (st.empty() || st == "正常" || st == "normal") o["standing"] = "normal";
+  else if (st == "停止党籍" || st == "停止" || st == "suspended") o["standing"] = "suspended";
+  else throw Error::invalid("standing", "党籍状态应为“正常”或“停止党籍”", "bad_choice");
+  for (const char* k : {"lostContact", "mobile"}) {
+    auto b = yesNo(row[k]);
+    if (!b) throw Error::invalid(k, "应填写“是”或“否”", "bad_choice");
+    o[k] = *b;
+  }
+  const std::string& six = row["sixCategory"];
+  if (!six.empty()) {
+    std::string key;
+    for (const auto& [k, l] : sixCategories())
+      if (six == l || six == k) key = k;
+    if (six == "农民（社区）党员") key = "farmer_community";
+    if (key.empty()) throw Error::invalid("sixCategory", "6×3类别的取值无效", "bad_choice");
+    o["sixCategory"] = key;
+  }
+  Input in = parseInput(json::Form(std::move(o)), false);
+  IdNumberCheck id = checkIdNumber(in.idNumber);
+  if (id.ok) {
+    const std::string& sex = row["sex"];
+    if (!sex.empty()) {
+      char s = (sex == "男" || sex == "M") ? 'M' : (sex == "女" || sex == "F") ? 'F' : 0;
+      if (!s) throw Error::invalid("sex", "性别应为“男”或“女”", "bad_choice");
+      if (s != id.sex) throw Error::invalid("sex", "性别与身份证号码不符", "mismatch");
+    }
+    const std::string& birth = row["birthDate"];
+    if (!birth.empty()) {
+      auto d = parseDate(birth);
+      if (!d) throw Error::invalid("birthDate", "出生日期不是有效日期（格式：2024-01-31）", "bad_date");
+      if (*d != id.birthDate) throw Error::invalid("birthDate", "出生日期与身份证号码不符", "mismatch");
+    }
+  }
+  if (!in.joinedOn) throw Error::invalid("joinedOn", "加入党组织日期不能为空", "required");
+  if (row["org"].empty()) throw Error::invalid("org", "所在党支部不能为空", "required");
+  in.orgId = orgs::findByName(c, ctx.scope, row["org"], "org").id;
+  in.orgField = "org";
+  create(c, ctx, cipher, in);
+}
+
+http::Response xlsx(std::string bytes, const std::string& name) {
+  return http::Response::download(std::move(bytes), kXlsxType, name);
+}
+
+}  // namespace
+
+importer::Spec importSpec(const crypto::FieldCipher& cipher) {
+  importer::Spec s;
+  s.entity = "members";
+  s.label = "党员";
+  s.columns = columns();
+  const crypto::FieldCipher* cp = &cipher;
+  s.apply = [cp](Connection& c, const auth::Context& ctx, const importer::Row& row) { importRow(c, ctx, *cp, row); };
+  s.instructions = {
+      "表头采用《党员基本信息采集表》的项目名称，带*的列为必填。",
+      "每行一名党员；身份证号码已在名册中的党员不会重复导入。",
+      "性别、出生日期由身份证号码自动得出，填写时须与身份证号码一致。",
+      "日期格式如 2010-07-01；是否类项目填“是”或“否”。",
+      "建议先选择“仅校验”方式导入，确认无误后再正式导入。",
+  };
+  return s;
+}
+
+std::string exportXlsx(Connection& c, const Scope& scope, const crypto::FieldCipher& cipher, bool reveal,
+                       const Filter& filter) {
+  Params p;
+  std::string w = whereFor(c, scope, filter, p);
+  auto r = c.query(
+      "SELECT m.name, m.sex, m.ethnicity, m.id_number_enc, m.id_number_mask, m.birth_date, m.education, m.category, "
+      "m.org_id, m.joined_on, m.full_on, m.post, m.phone_enc, m.phone_mask, m.landline_enc, m.landline_mask, "
+      "m.address, m.standing, m.lost_contact, m.lost_on, m.mobile, m.mobile_to, m.six_category "
+      "FROM members m WHERE " +
+          w + " ORDER BY m.name_sort, m.id",
+      p);
+  OrgLabels labels(c);
+  tabular::Sheet sheet;
+  sheet.name = "党员信息";
+  std::vector<std::string> header;
+  for (const auto& col : columns()) header.push_back(col.header);
+  sheet.rows.push_back(header);
+  for (auto row : r) {
+    auto secret = [&](size_t enc, size_t masked) -> std::string {
+      if (reveal) return decryptOpt(cipher, row.optText(enc)).value_or("");
+      return row.text(masked);
+    };
+    std::string category = row.text(7), standing = row.text(17);
+    auto six = row.optText(22);
+    bool lost = row.i64(18) != 0, mobile = row.i64(20) != 0;
+    sheet.rows.push_back({row.text(0), sexLabel(row.text(1)), row.text(2), secret(3, 4), row.text(5), row.text(6),
+                          categoryLabel(category).value_or(category), labels.label(row.i64(8)), row.text(9),
+                          row.text(10), row.text(11), secret(12, 13), secret(14, 15), row.text(16),
+                          standingLabel(standing).value_or(standing), lost ? "是" : "否", row.text(19),
+                          mobile ? "是" : "否", row.text(21), six ? sixCategoryLabel(*six).value_or(*six) : ""});
+  }
+  return tabular::writeXlsx(sheet);
+}
+
+void registerRoutes(platform::Api& api) {
+  registerSettings();
+  using auth::Permission;
+  platform::Services svc = api.services();
+
+  api.get("/api/members", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    json::PageSpec ps = json::pageSpec(req,
+                                       {{"name", "m.name_sort, m.id"},
+                                        {"joinedOn", "m.joined_on, m.id"},
+                                        {"birthDate", "m.birth_date, m.id"},
+                                        {"id", "m.id"}},
+                                       "name");
+    Params p;
+    std::string w = whereFor(c, ctx.scope, filterFrom(req), p);
+    int64_t total = c.scalar("SELECT COUNT(*) FROM members m WHERE " + w, p).value_or(store::Value(0)).asInt();
+    bj::array items;
+    if (total > ps.offset()) {
+      Params q = p;
+      q.emplace_back(ps.pageSize);
+      q.emplace_back(ps.offset());
+      auto r = c.query(std::string("SELECT ") + kListCols + " FROM members m JOIN orgs o ON o.id = m.org_id WHERE " +
+                           w + " ORDER BY " + ps.orderBy + " LIMIT ? OFFSET ?",
+                       q);
+      for (auto row : r) items.push_back(listRow(row));
+    }
+    return json::page(std::move(items), total, ps.page, ps.pageSize);
+  });
+
+  api.get("/api/members/export", Permission::MemberRead,
+          [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+            bool reveal = ctx.can(Permission::MemberSensitive);
+            Filter f = filterFrom(req);
+            std::string bytes = exportXlsx(c, ctx.scope, *svc.cipher, reveal, f);
+            store::Transaction tx(c);
+            audit::record(c, ctx.actor(),
+                          {"export", "member", std::nullopt, ctx.scope.path(),
+                           std::string("导出党员名册") + (reveal ? "（含身份证号码和电话）" : ""), nullptr,
+                           bj::object{{"reveal", reveal}, {"q", f.q}}});
+            tx.commit();
+            return xlsx(std::move(bytes), "党员名册.xlsx");
+          });
+
+  api.get("/api/members/import-template", Permission::MemberImport,
+          [svc](http::Request&, const auth::Context&, Connection&) {
+            return xlsx(importer::templateXlsx(importSpec(*svc.cipher)), "党员信息导入模板.xlsx");
+          });
+
+  http::RouteOptions big;
+  big.bodyLimit = 20 * 1024 * 1024;
+  api.post(
+      "/api/members/import", Permission::MemberImport,
+      [svc](http::Request& req, const auth::Context& ctx, Connection&) {
+        auto mode = importer::parseMode(req.q("mode").value_or(""));
+        if (!mode) throw Error::invalid("mode", "导入方式无效（dry_run、all_or_nothing 或 keep_good）");
+        if (req.body.empty()) throw Error::invalid("file", "请选择要导入的文件", "required");
+        auto spec = std::make_shared<importer::Spec>(importSpec(*svc.cipher));
+        store::Database* db = svc.db;
+        int64_t jobId = svc.jobs->start(
+            "import.members", ctx.user.orgPath, ctx.user.id,
+            [db, ctx, spec, body = std::move(req.body), m = *mode](platform::Progress& p) -> bj::value {
+              return importer::run(*db, ctx, *spec, body, m, &p).toJson();
+            });
+        return json::ok(bj::object{{"jobId", jobId}}, 202);
+      },
+      big);
+
+  api.get("/api/members/:id", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    return json::ok(detailJson(c, ctx.scope, req.idParam()));
+  });
+
+  api.get("/api/members/:id/sensitive", Permission::MemberSensitive,
+          [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+            int64_t id = req.idParam();
+            detail::Current cur = detail::current(c, ctx.scope, id);
+            auto r = c.query("SELECT id_number_enc, phone_enc, landline_enc FROM members WHERE id = ?", {id});
+            auto row = r.front();
+            bj::object out{{"idNumber", json::opt(decryptOpt(*svc.cipher, row.optText(0)))},
+                           {"phone", json::opt(decryptOpt(*svc.cipher, row.optText(1)))},
+                           {"landline", json::opt(decryptOpt(*svc.cipher, row.optText(2)))}};
+            store::Transaction tx(c);
+            audit::record(c, ctx.actor(),
+                          {"reveal", "member", id, cur.orgPath, "查看党员身份证号码和电话：" + cur.name, nullptr,
+                           bj::object{{"fields", bj::array{"idNumber", "phone", "landline"}}}});
+            tx.commit();
+            return json::ok(out);
+          });
+
+  api.post("/api/members", Permission::MemberWrite,
+           [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+             Input in = parseInput(json::Form(req.body), true);
+             store::Transaction tx(c);
+             int64_t id = create(c, ctx, *svc.cipher, in);
+             tx.commit();
+             return json::ok(detailJson(c, ctx.scope, id), 201);
+           });
+
+  api.put("/api/members/:id", Permission::MemberWrite,
+          [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+            int64_t id = req.idParam();
+            json::Form f(req.body);
+            int64_t version = f.requiredInt("version", "版本号", 1, INT64_MAX);
+            Input in = parseInput(f, false);
+            store::Transaction tx(c);
+            update(c, ctx, *svc.cipher, id, in, version);
+            tx.commit();
+            return json::ok(detailJson(c, ctx.scope, id));
+          });
+
+  api.post("/api/members/:id/move", Permission::MemberWrite,
+           [](http::Request& req, const auth::Context& ctx, Connection& c) {
+             int64_t id = req.idParam();
+             json::Form f(req.body);
+             int64_t orgId = f.requiredInt("orgId", "调入组织", 1, INT64_MAX);
+             auto on = f.date("effectiveOn", "调整日期");
+             std::string reason = f.text("reason", "调整原因", 100).value_or("");
+             store::Transaction tx(c);
+             move(c, ctx, id, orgId, on, reason);
+             tx.commit();
+             return json::ok(detailJson(c, ctx.scope, id));
+           });
+
+  api.del("/api/members/:id", Permission::MemberWrite,
+          [](http::Request& req, const auth::Context& ctx, Connection& c) {
+            int64_t id = req.idParam();
+            json::Form f(req.body);
+            std::string reason = f.requiredText("reason", "移出原因", 100);
+            auto on = f.date("effectiveOn", "移出日期");
+            store::Transaction tx(c);
+            remove(c, ctx, id, reason, on);
+            tx.commit();
+            return json::ok(detailJson(c, ctx.scope, id));
+          });
+}
+
+}  // namespace zg::members

@@ -1,0 +1,433 @@
+// The member rules and the writes that enforce them: create, edit, move, removal, and the dated
+// placement history. Shared by the API and the import (one path for both).
+#include <mutex>
+
+#include "core/error.h"
+#include "modules/members/members.h"
+#include "modules/members/members_internal.h"
+#include "modules/orgs/org_kinds.h"
+#include "modules/orgs/orgs.h"
+#include "platform/audit.h"
+#include "platform/pinyin.h"
+#include "platform/settings.h"
+#include "platform/time.h"
+
+namespace zg::members {
+
+namespace bj = boost::json;
+using store::Connection;
+using store::Params;
+using store::Value;
+
+// --- Labels ---
+
+namespace {
+const std::vector<std::pair<std::string, std::string>> kCategories = {{"full", "正式党员"},
+                                                                      {"probationary", "预备党员"}};
+const std::vector<std::pair<std::string, std::string>> kStandings = {{"normal", "正常"}, {"suspended", "停止党籍"}};
+
+std::optional<std::string> lookup(const std::vector<std::pair<std::string, std::string>>& v, std::string_view key) {
+  for (const auto& [k, l] : v)
+    if (k == key) return l;
+  return std::nullopt;
+}
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& sixCategories() {
+  static const std::vector<std::pair<std::string, std::string>> v = {
+      {"cadre", "党员干部"},
+      {"veteran", "老党员及离退休职工党员"},
+      {"farmer_community", "农民(社区)党员"},
+      {"nonpublic", "非公经济组织党员"},
+      {"mobile", "流动党员"},
+      {"hardship", "生活困难党员"},
+  };
+  return v;
+}
+
+const std::vector<std::string>& educations() {
+  static const std::vector<std::string> v = {"研究生", "大学本科", "大学专科", "中专", "高中", "初中及以下"};
+  return v;
+}
+
+std::optional<std::string> categoryLabel(std::string_view key) { return lookup(kCategories, key); }
+std::optional<std::string> sixCategoryLabel(std::string_view key) { return lookup(sixCategories(), key); }
+std::optional<std::string> standingLabel(std::string_view key) { return lookup(kStandings, key); }
+
+// --- Settings ---
+
+void registerSettings() {
+  settings::define({"member.min_age", "入党最低年龄（周岁）",
+                    "《中国共产党章程》第一条：年满十八岁的中国工人、农民、军人、知识分子和其他社会阶层的先进分子，"
+                    "可以申请加入中国共产党。入党日期时未满该年龄的党员不能录入名册。",
+                    settings::Type::Int, 18, 14, 30});
+}
+
+namespace detail {
+
+void ensureSettings() {
+  static std::once_flag once;
+  std::call_once(once, registerSettings);
+}
+
+bj::object snapshot(Connection& c, int64_t id) {
+  auto r = c.query(
+      "SELECT name, sex, birth_date, ethnicity, id_number_mask, education, category, org_id, joined_on, full_on, "
+      "post, phone_mask, landline_mask, address, standing, lost_contact, lost_on, mobile, mobile_to, six_category, "
+      "active, removed_on, removed_reason, version FROM members WHERE id = ?",
+      {id});
+  if (r.empty()) return {};
+  auto row = r.front();
+  return {{"name", row.text(0)},
+          {"sex", row.text(1)},
+          {"birthDate", json::fromValue(row[2])},
+          {"ethnicity", row.text(3)},
+          {"idNumberMasked", json::fromValue(row[4])},
+          {"education", json::fromValue(row[5])},
+          {"category", row.text(6)},
+          {"orgId", row.i64(7)},
+          {"joinedOn", json::fromValue(row[8])},
+          {"fullOn", json::fromValue(row[9])},
+          {"post", json::fromValue(row[10])},
+          {"phoneMasked", json::fromValue(row[11])},
+          {"landlineMasked", json::fromValue(row[12])},
+          {"address", json::fromValue(row[13])},
+          {"standing", row.text(14)},
+          {"lostContact", row.i64(15) != 0},
+          {"lostOn", json::fromValue(row[16])},
+          {"mobile", row.i64(17) != 0},
+          {"mobileTo", json::fromValue(row[18])},
+          {"sixCategory", json::fromValue(row[19])},
+          {"active", row.i64(20) != 0},
+          {"removedOn", json::fromValue(row[21])},
+          {"removedReason", json::fromValue(row[22])},
+          {"version", row.i64(23)}};
+}
+
+Current current(Connection& c, const Scope& scope, int64_t id) {
+  Params p{id};
+  std::string w = scope.where("org_path", p);
+  auto r = c.query("SELECT id, org_id, org_path, name, active, version FROM members WHERE id = ? AND " + w, p);
+  if (r.empty()) throw Error::notFound("党员不存在");
+  auto row = r.front();
+  return Current{row.i64(0), row.i64(1), row.text(2), row.text(3), row.i64(4) != 0, row.i64(5)};
+}
+
+}  // namespace detail
+
+namespace {
+
+constexpr const char* kHolds = "党员只能编入党支部（或党总支、党委本级）";
+
+struct Checked {
+  std::string idNumber;  // normalized
+  Date birth;
+  char sex = 'M';
+  std::optional<std::string> phone, landline;
+};
+
+// Every rule on the fields of `in` (organization excepted). `selfId` is the member being
+// edited, excluded from the duplicate check.
+Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in, std::optional<int64_t> selfId) {
+  detail::ensureSettings();
+  Checked out;
+  std::string name = trim(in.name);
+  if (name.empty()) throw Error::invalid("name", "姓名不能为空", "required");
+  if (utf8Length(name) > 20) throw Error::invalid("name", "姓名不能超过20个字", "too_long");
+
+  if (trim(in.idNumber).empty()) throw Error::invalid("idNumber", "身份证号码不能为空", "required");
+  IdNumberCheck id = checkIdNumber(in.idNumber);
+  if (!id.ok) throw Error::invalid("idNumber", id.errorMessage, id.errorCode);
+  out.idNumber = id.normalized;
+  out.birth = id.birthDate;
+  out.sex = id.sex;
+  {
+    Params p{cipher.lookupHash(out.idNumber)};
+    std::string sql = "SELECT id FROM members WHERE id_number_hash = ?";
+    if (selfId) {
+      sql += " AND id <> ?";
+      p.emplace_back(*selfId);
+    }
+    if (c.scalar(sql, p)) throw Error::conflict("duplicate", "该身份证号码的党员已在名册中", "idNumber");
+  }
+
+  if (in.category.empty()) throw Error::invalid("category", "人员类别不能为空", "required");
+  if (!categoryLabel(in.category))
+    throw Error::invalid("category", "人员类别应为“正式党员”或“预备党员”", "bad_choice");
+
+  Date now = today();
+  int64_t minAge = settings::getInt(c, "member.min_age");
+  if (in.joinedOn) {
+    if (*in.joinedOn > now) throw Error::invalid("joinedOn", "入党日期不能晚于今天");
+    if (*in.joinedOn < out.birth) throw Error::invalid("joinedOn", "入党日期不能早于出生日期");
+    if (ageOn(out.birth, *in.joinedOn) < minAge)
+      throw Error::invalid("joinedOn", "入党时应年满" + std::to_string(minAge) + "周岁", "under_age");
+  } else if (ageOn(out.birth, now) < minAge) {
+    throw Error::invalid("idNumber", "按身份证号码计算未满" + std::to_string(minAge) + "周岁", "under_age");
+  }
+  if (in.fullOn) {
+    if (in.category != "full") throw Error::invalid("fullOn", "预备党员不填写转正日期");
+    if (*in.fullOn > now) throw Error::invalid("fullOn", "转正日期不能晚于今天");
+    if (in.joinedOn && *in.fullOn <= *in.joinedOn) throw Error::invalid("fullOn", "转正日期不能早于入党日期");
+  }
+
+  if (in.phone) {
+    auto p = normalizePhone(*in.phone);
+    if (!p || p->size() != 11 || (*p)[0] != '1') throw Error::invalid("phone", "手机号码格式不正确", "bad_phone");
+    out.phone = *p;
+  }
+  if (in.landline) {
+    auto p = normalizePhone(*in.landline);
+    if (!p) throw Error::invalid("landline", "固定电话格式不正确", "bad_phone");
+    out.landline = *p;
+  }
+
+  if (!standingLabel(in.standing)) throw Error::invalid("standing", "党籍状态应为“正常”或“停止党籍”", "bad_choice");
+  if (in.lostContact) {
+    if (!in.lostOn) throw Error::invalid("lostOn", "失联党员应填写失去联系日期", "required");
+    if (*in.lostOn > now) throw Error::invalid("lostOn", "失去联系日期不能晚于今天");
+  }
+  if (in.sixCategory && !sixCategoryLabel(*in.sixCategory))
+    throw Error::invalid("sixCategory", "6×3类别的取值无效", "bad_choice");
+  if (in.education) {
+    bool known = false;
+    for (const auto& e : educations()) known = known || e == *in.education;
+    if (!known) throw Error::invalid("education", "学历应为：研究生、大学本科、大学专科、中专、高中、初中及以下", "bad_choice");
+  }
+  if (utf8Length(in.ethnicity) > 20) throw Error::invalid("ethnicity", "民族不能超过20个字", "too_long");
+  auto maxLen = [](const std::optional<std::string>& s, const char* field, const std::string& label, size_t n) {
+    if (s && utf8Length(*s) > n)
+      throw Error::invalid(field, label + "不能超过" + std::to_string(n) + "个字", "too_long");
+  };
+  maxLen(in.post, "post", "工作岗位", 50);
+  maxLen(in.address, "address", "家庭住址", 100);
+  maxLen(in.mobileTo, "mobileTo", "外出流向", 100);
+  return out;
+}
+
+// The organization a member may be placed in: in scope, holding members, not dissolved.
+orgs::Org placeable(Connection& c, const Scope& scope, int64_t orgId, const std::string& field) {
+  if (orgId <= 0) throw Error::invalid(field, "请选择所在党支部", "required");
+  orgs::Org o = orgs::require(c, scope, orgId, field);
+  if (!orgs::holdsMembers(o.kind)) throw Error::invalid(field, kHolds, "not_branch");
+  if (o.dissolvedOn) throw Error::invalid(field, "该组织已撤销，不能编入党员", "dissolved");
+  return o;
+}
+
+Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(); }
+Value optDate(const std::optional<Date>& d) { return d ? Value(d->iso()) : Value(); }
+Value enc(const crypto::FieldCipher& cipher, const std::optional<std::string>& s) {
+  return s ? Value(cipher.encrypt(*s)) : Value();
+}
+Value mask(const std::optional<std::string>& s, bool id) {
+  if (!s) return Value();
+  return Value(id ? maskIdNumber(*s) : maskPhone(*s));
+}
+
+// Rethrows the store's unique violation on id_number_hash (a concurrent insert) as a duplicate.
+[[noreturn]] void rethrowUnique(const Error& e) {
+  if (e.kind() == ErrorKind::Conflict && e.code() == "unique")
+    throw Error::conflict("duplicate", "该身份证号码的党员已在名册中", "idNumber");
+  throw e;
+}
+
+struct Placement {
+  int64_t id;
+  int64_t orgId;
+  Date from;
+};
+std::optional<Placement> currentPlacement(Connection& c, int64_t memberId) {
+  auto r = c.query(
+      "SELECT id, org_id, from_date FROM member_placements WHERE member_id = ? AND to_date IS NULL "
+      "ORDER BY from_date DESC, id DESC LIMIT 1",
+      {memberId});
+  if (r.empty()) return std::nullopt;
+  auto from = parseDate(r.front().text(2));
+  return Placement{r.front().i64(0), r.front().i64(1), from.value_or(Date{1900, 1, 1})};
+}
+
+// The effective date of a placement change: not in the future, not before the current
+// placement began.
+Date effectiveDate(const std::optional<Date>& given, const std::optional<Placement>& cur, const char* field,
+                   const std::string& label) {
+  Date now = today();
+  Date eff = given.value_or(now);
+  if (eff > now) throw Error::invalid(field, label + "不能晚于今天");
+  if (cur && eff < cur->from)
+    throw Error::invalid(field, label + "不能早于编入现组织的日期（" + cur->from.iso() + "）", "before_placement");
+  return eff;
+}
+
+std::string orgName(Connection& c, int64_t orgId) {
+  auto v = c.scalar("SELECT name FROM orgs WHERE id = ?", {orgId});
+  return v ? v->asText() : "";
+}
+
+}  // namespace
+
+Input parseInput(const json::Form& f, bool withOrg) {
+  Input in;
+  in.name = f.requiredText("name", "姓名", 20);
+  in.idNumber = f.requiredText("idNumber", "身份证号码", 30);
+  in.ethnicity = f.text("ethnicity", "民族", 20).value_or("汉族");
+  in.education = f.text("education", "学历", 20);
+  auto cat = f.text("category", "人员类别", 20);
+  if (!cat) throw Error::invalid("category", "人员类别不能为空", "required");
+  in.category = *cat;
+  if (withOrg) in.orgId = f.requiredInt("orgId", "所在党支部", 1, INT64_MAX);
+  in.joinedOn = f.date("joinedOn", "入党日期");
+  in.fullOn = f.date("fullOn", "转正日期");
+  in.post = f.text("post", "工作岗位", 50);
+  in.phone = f.text("phone", "手机号码", 30);
+  in.landline = f.text("landline", "固定电话", 40);
+  in.address = f.text("address", "家庭住址", 100);
+  in.standing = f.text("standing", "党籍状态", 20).value_or("normal");
+  in.lostContact = f.boolean("lostContact", false);
+  in.lostOn = f.date("lostOn", "失去联系日期");
+  in.mobile = f.boolean("mobile", false);
+  in.mobileTo = f.text("mobileTo", "外出流向", 100);
+  in.sixCategory = f.text("sixCategory", "6×3类别", 40);
+  return in;
+}
+
+int64_t create(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, const Input& in) {
+  if (!c.inTransaction()) throw Error::internal("members::create outside a transaction");
+  Checked k = check(c, cipher, in, std::nullopt);
+  orgs::Org org = placeable(c, ctx.scope, in.orgId, in.orgField);
+  std::string name = trim(in.name);
+  std::string now = nowIso();
+  std::optional<std::string> lostOn, mobileTo;
+  if (in.lostContact && in.lostOn) lostOn = in.lostOn->iso();
+  if (in.mobile) mobileTo = in.mobileTo;
+  int64_t id = 0;
+  try {
+    id = c.query(
+              "INSERT INTO members(org_id, org_path, name, name_initials, name_pinyin, name_sort, sex, ethnicity, "
+              "birth_date, id_number_enc, id_number_hash, id_number_mask, education, category, joined_on, full_on, "
+              "post, phone_enc, phone_mask, landline_enc, landline_mask, address, standing, lost_contact, lost_on, "
+              "mobile, mobile_to, six_category, created_at, updated_at) "
+              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
+              {org.id, org.path, name, pinyin::initials(name), pinyin::full(name), pinyin::sortKey(name),
+               std::string(1, k.sex), in.ethnicity.empty() ? std::string("汉族") : in.ethnicity, k.birth.iso(),
+               cipher.encrypt(k.idNumber), cipher.lookupHash(k.idNumber), maskIdNumber(k.idNumber), opt(in.education),
+               in.category, optDate(in.joinedOn), optDate(in.fullOn), opt(in.post), enc(cipher, k.phone),
+               mask(k.phone, false), enc(cipher, k.landline), mask(k.landline, false), opt(in.address), in.standing,
+               in.lostContact, opt(lostOn), in.mobile, opt(mobileTo), opt(in.sixCategory), now, now})
+             .front()
+             .i64(0);
+  } catch (const Error& e) {
+    rethrowUnique(e);
+  }
+  Date from = in.joinedOn.value_or(today());
+  c.exec("INSERT INTO member_placements(member_id, org_id, from_date, reason) VALUES (?,?,?,?)",
+         {id, org.id, from.iso(), "新增"});
+  bj::object after = detail::snapshot(c, id);
+  after["orgName"] = org.name;
+  audit::record(c, ctx.actor(),
+                {"create", "member", id, org.path, "新增党员：" + name + "（" + org.name + "）", nullptr, after});
+  return id;
+}
+
+void update(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id, const Input& in,
+            int64_t version) {
+  if (!c.inTransaction()) throw Error::internal("members::update outside a transaction");
+  detail::Current cur = detail::current(c, ctx.scope, id);
+  if (!cur.active) throw Error::conflict("removed", "该党员已不在名册中，不能修改");
+  if (cur.version != version) throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
+  Checked k = check(c, cipher, in, id);
+  bj::object before = detail::snapshot(c, id);
+  std::string name = trim(in.name);
+  std::optional<std::string> lostOn, mobileTo;
+  if (in.lostContact && in.lostOn) lostOn = in.lostOn->iso();
+  if (in.mobile) mobileTo = in.mobileTo;
+  int64_t n = 0;
+  try {
+    n = c.exec(
+        "UPDATE members SET name = ?, name_initials = ?, name_pinyin = ?, name_sort = ?, sex = ?, ethnicity = ?, "
+        "birth_date = ?, id_number_enc = ?, id_number_hash = ?, id_number_mask = ?, education = ?, category = ?, "
+        "joined_on = ?, full_on = ?, post = ?, phone_enc = ?, phone_mask = ?, landline_enc = ?, landline_mask = ?, "
+        "address = ?, standing = ?, lost_contact = ?, lost_on = ?, mobile = ?, mobile_to = ?, six_category = ?, "
+        "version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+        {name, pinyin::initials(name), pinyin::full(name), pinyin::sortKey(name), std::string(1, k.sex),
+         in.ethnicity.empty() ? std::string("汉族") : in.ethnicity, k.birth.iso(), cipher.encrypt(k.idNumber),
+         cipher.lookupHash(k.idNumber), maskIdNumber(k.idNumber), opt(in.education), in.category,
+         optDate(in.joinedOn), optDate(in.fullOn), opt(in.post), enc(cipher, k.phone), mask(k.phone, false),
+         enc(cipher, k.landline), mask(k.landline, false), opt(in.address), in.standing, in.lostContact, opt(lostOn),
+         in.mobile, opt(mobileTo), opt(in.sixCategory), nowIso(), id, version});
+  } catch (const Error& e) {
+    rethrowUnique(e);
+  }
+  if (n != 1) throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
+  bj::object after = detail::snapshot(c, id);
+  audit::record(c, ctx.actor(), {"update", "member", id, cur.orgPath, "修改党员信息：" + name, before, after});
+}
+
+void move(Connection& c, const auth::Context& ctx, int64_t id, int64_t orgId, std::optional<Date> effectiveOn,
+          const std::string& reason) {
+  if (!c.inTransaction()) throw Error::internal("members::move outside a transaction");
+  detail::Current cur = detail::current(c, ctx.scope, id);
+  if (!cur.active) throw Error::conflict("removed", "该党员已不在名册中，不能调整组织");
+  orgs::Org target = placeable(c, ctx.scope, orgId, "orgId");
+  if (target.id == cur.orgId) throw Error::invalid("orgId", "党员已在该组织中", "same_org");
+  auto placement = currentPlacement(c, id);
+  Date eff = effectiveDate(effectiveOn, placement, "effectiveOn", "调整日期");
+  std::string why = trim(reason).empty() ? std::string("组织调整") : trim(reason);
+  if (utf8Length(why) > 100) throw Error::invalid("reason", "调整原因不能超过100个字", "too_long");
+  if (placement)
+    c.exec("UPDATE member_placements SET to_date = ? WHERE id = ?", {eff.iso(), placement->id});
+  c.exec("INSERT INTO member_placements(member_id, org_id, from_date, reason) VALUES (?,?,?,?)",
+         {id, target.id, eff.iso(), why});
+  c.exec("UPDATE members SET org_id = ?, org_path = ?, version = version + 1, updated_at = ? WHERE id = ?",
+         {target.id, target.path, nowIso(), id});
+  std::string fromName = orgName(c, cur.orgId);
+  audit::record(c, ctx.actor(),
+                {"move", "member", id, target.path,
+                 "调整党员组织关系：" + cur.name + "，" + fromName + " → " + target.name,
+                 bj::object{{"orgId", cur.orgId}, {"orgName", fromName}},
+                 bj::object{{"orgId", target.id}, {"orgName", target.name}, {"effectiveOn", eff.iso()}, {"reason", why}}});
+}
+
+void remove(Connection& c, const auth::Context& ctx, int64_t id, const std::string& reason,
+            std::optional<Date> effectiveOn) {
+  if (!c.inTransaction()) throw Error::internal("members::remove outside a transaction");
+  detail::Current cur = detail::current(c, ctx.scope, id);
+  if (!cur.active) throw Error::conflict("removed", "该党员已不在名册中");
+  std::string why = trim(reason);
+  if (why.empty()) throw Error::invalid("reason", "请填写移出名册的原因", "required");
+  if (utf8Length(why) > 100) throw Error::invalid("reason", "原因不能超过100个字", "too_long");
+  auto placement = currentPlacement(c, id);
+  Date eff = effectiveDate(effectiveOn, placement, "effectiveOn", "移出日期");
+  bj::object before = detail::snapshot(c, id);
+  c.exec("UPDATE members SET active = 0, removed_on = ?, removed_reason = ?, version = version + 1, updated_at = ? "
+         "WHERE id = ?",
+         {eff.iso(), why, nowIso(), id});
+  if (placement) c.exec("UPDATE member_placements SET to_date = ? WHERE id = ?", {eff.iso(), placement->id});
+  bj::object after = detail::snapshot(c, id);
+  audit::record(c, ctx.actor(), {"delete", "member", id, cur.orgPath, "党员移出名册：" + cur.name + "（" + why + "）",
+                                 before, after});
+}
+
+std::optional<int64_t> orgOn(Connection& c, const Scope& scope, int64_t memberId, const Date& on) {
+  Params p{memberId, on.iso(), on.iso()};
+  std::string w = scope.where("m.org_path", p);
+  auto v = c.scalar(
+      "SELECT p.org_id FROM member_placements p JOIN members m ON m.id = p.member_id WHERE p.member_id = ? "
+      "AND p.from_date <= ? AND (p.to_date IS NULL OR p.to_date > ?) AND " +
+          w + " ORDER BY p.from_date DESC, p.id DESC LIMIT 1",
+      p);
+  if (!v) return std::nullopt;
+  return v->asInt();
+}
+
+std::vector<int64_t> membersOn(Connection& c, const Scope& scope, int64_t orgId, const Date& on) {
+  orgs::Org o = orgs::require(c, scope, orgId);
+  auto r = c.query(
+      "SELECT DISTINCT member_id FROM member_placements WHERE org_id = ? AND from_date <= ? "
+      "AND (to_date IS NULL OR to_date > ?) ORDER BY member_id",
+      {o.id, on.iso(), on.iso()});
+  std::vector<int64_t> out;
+  for (auto row : r) out.push_back(row.i64(0));
+  return out;
+}
+
+}  // namespace zg::members

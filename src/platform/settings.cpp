@@ -1,0 +1,130 @@
+#include "platform/settings.h"
+
+#include <map>
+#include <mutex>
+
+#include "core/error.h"
+#include "platform/audit.h"
+#include "platform/time.h"
+
+namespace zg::settings {
+
+namespace {
+std::mutex mu;
+std::map<std::string, Definition>& registry() {
+  static std::map<std::string, Definition> r;
+  return r;
+}
+
+const Definition& find(const std::string& key) {
+  std::lock_guard lk(mu);
+  auto it = registry().find(key);
+  if (it == registry().end()) throw Error::internal("unknown setting " + key);
+  return it->second;
+}
+
+// Settings of the platform itself.
+struct PlatformDefaults {
+  PlatformDefaults() {
+    auto add = [](std::string k, std::string l, std::string d, int64_t v, int64_t mn, int64_t mx) {
+      registry()[k] = Definition{k, std::move(l), std::move(d), Type::Int, v, mn, mx};
+    };
+    add("auth.max_failures_per_user", "同一账号连续登录失败上限", "在锁定时长内同一用户名登录失败达到该次数后暂时锁定", 5, 1, 100);
+    add("auth.max_failures_per_ip", "同一地址登录失败上限", "在锁定时长内同一网络地址登录失败达到该次数后暂时锁定", 20, 1, 1000);
+    add("auth.lockout_minutes", "登录锁定时长（分钟）", "登录失败次数达到上限后的锁定时长，也是计数窗口", 15, 1, 1440);
+    add("auth.session_hours", "会话有效期（小时）", "登录后多长时间需要重新登录", 12, 1, 720);
+  }
+};
+PlatformDefaults platformDefaults;
+}  // namespace
+
+void define(Definition d) {
+  std::lock_guard lk(mu);
+  registry()[d.key] = std::move(d);
+}
+
+std::vector<Definition> all() {
+  std::lock_guard lk(mu);
+  std::vector<Definition> out;
+  for (auto& [k, d] : registry()) out.push_back(d);
+  return out;
+}
+
+boost::json::value get(store::Connection& c, const std::string& key) {
+  const Definition& d = find(key);
+  auto r = c.query("SELECT value_json FROM settings WHERE key = ? AND org_id = 0", {key});
+  if (r.empty()) return d.defaultValue;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(r.front().text(0), ec);
+  if (ec) return d.defaultValue;
+  return v;
+}
+
+int64_t getInt(store::Connection& c, const std::string& key) {
+  auto v = get(c, key);
+  if (v.is_int64()) return v.as_int64();
+  if (v.is_uint64()) return static_cast<int64_t>(v.as_uint64());
+  if (v.is_double()) return static_cast<int64_t>(v.as_double());
+  return find(key).defaultValue.to_number<int64_t>();
+}
+
+bool getBool(store::Connection& c, const std::string& key) {
+  auto v = get(c, key);
+  return v.is_bool() ? v.as_bool() : find(key).defaultValue.as_bool();
+}
+
+void set(store::Connection& c, const auth::Actor& actor, const std::string& key, const boost::json::value& v) {
+  Definition d;
+  {
+    std::lock_guard lk(mu);
+    auto it = registry().find(key);
+    if (it == registry().end()) throw Error::notFound("没有这项设置");
+    d = it->second;
+  }
+  boost::json::value stored;
+  switch (d.type) {
+    case Type::Int: {
+      int64_t n;
+      if (v.is_int64()) n = v.as_int64();
+      else if (v.is_uint64() && v.as_uint64() < uint64_t(INT64_MAX)) n = int64_t(v.as_uint64());
+      else if (v.is_string()) {
+        try {
+          size_t pos;
+          std::string s(v.as_string());
+          n = std::stoll(s, &pos);
+          if (pos != s.size()) throw 0;
+        } catch (...) {
+          throw Error::invalid("value", d.label + "应为整数");
+        }
+      } else {
+        throw Error::invalid("value", d.label + "应为整数");
+      }
+      if (n < d.min || n > d.max)
+        throw Error::invalid("value", d.label + "应在" + std::to_string(d.min) + "到" + std::to_string(d.max) + "之间");
+      stored = n;
+      break;
+    }
+    case Type::Bool:
+      if (!v.is_bool()) throw Error::invalid("value", d.label + "应为是或否");
+      stored = v.as_bool();
+      break;
+    case Type::Text:
+      if (!v.is_string() || v.as_string().size() > 2000) throw Error::invalid("value", d.label + "应为文本（不超过2000字）");
+      stored = v;
+      break;
+  }
+  auto before = get(c, key);
+  std::string now = nowIso();
+  c.exec("DELETE FROM settings WHERE key = ? AND org_id = 0", {key});
+  c.exec("INSERT INTO settings(key, org_id, value_json, updated_at, updated_by) VALUES (?, 0, ?, ?, ?)",
+         {key, boost::json::serialize(stored), now, actor.userId ? store::Value(actor.userId) : store::Value()});
+  audit::Entry e;
+  e.action = "update";
+  e.entity = "setting";
+  e.summary = "修改设置“" + d.label + "”为 " + boost::json::serialize(stored);
+  e.before = boost::json::object{{"key", key}, {"value", before}};
+  e.after = boost::json::object{{"key", key}, {"value", stored}};
+  audit::record(c, actor, e);
+}
+
+}  // namespace zg::settings

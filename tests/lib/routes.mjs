@@ -1,0 +1,27 @@
+// The server's route table, read from `zugong routes` at test time so new routes are covered.
+import { runCli } from './server.mjs';
+
+/** [{method, pattern}] of every HTTP route the binary serves. */
+export function listRoutes() {
+  const r = runCli(['routes']);
+  if (r.code !== 0) throw new Error(`zugong routes failed: ${r.stderr}`);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => {
+      const [method, pattern] = l.split(/\s+/);
+      return { method, pattern };
+    });
+}
+
+/** Fills :params of a pattern from `values` (a map name → value, or a function(name)). */
+export function fill(pattern, values) {
+  return pattern.replace(/:([A-Za-z]+)/g, (_, name) => {
+    const v = typeof values === 'function' ? values(name) : values[name];
+    if (v === undefined) throw new Error(`no value for :${name} in ${pattern}`);
+    return encodeURIComponent(String(v));
+  });
+}
+
+export const PUBLIC_ROUTES = new Set(['POST /api/auth/login']);

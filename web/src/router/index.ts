@@ -1,0 +1,166 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { session, can } from '@/stores/session'
+import { loadMeta } from '@/stores/meta'
+import { me } from '@/api/auth'
+import { isApiError, setUnauthenticatedHandler } from '@/api/request'
+import { Perm, type Permission } from '@/permissions'
+import { t } from '@/locales'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without a session. */
+    public?: boolean
+    /** Permissions the page needs; without them the user sees the 403 page. */
+    perm?: Permission | Permission[]
+    /** Locale key of the page title. */
+    title?: string
+    /** Locale key of the side-menu entry to highlight (for detail pages). */
+    menu?: string
+  }
+}
+
+const BasicLayout = () => import('@/layouts/BasicLayout.vue')
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/login/index.vue'),
+    meta: { public: true, title: 'login.title' },
+  },
+  {
+    path: '/',
+    component: BasicLayout,
+    children: [
+      { path: '', name: 'home', component: () => import('@/views/home/index.vue') },
+      {
+        path: 'orgs',
+        name: 'orgs',
+        component: () => import('@/views/orgs/index.vue'),
+        meta: { perm: Perm.OrgRead, title: 'menu.orgs' },
+      },
+      {
+        path: 'members',
+        name: 'members',
+        component: () => import('@/views/members/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'menu.memberList' },
+      },
+      {
+        path: 'members/new',
+        name: 'member-new',
+        component: () => import('@/views/member-edit/index.vue'),
+        meta: { perm: Perm.MemberWrite, title: 'memberEdit.newTitle', menu: '/members' },
+      },
+      {
+        path: 'members/:id(\\d+)',
+        name: 'member-detail',
+        component: () => import('@/views/member-detail/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'memberDetail.title', menu: '/members' },
+      },
+      {
+        path: 'members/:id(\\d+)/edit',
+        name: 'member-edit',
+        component: () => import('@/views/member-edit/index.vue'),
+        meta: { perm: Perm.MemberWrite, title: 'memberEdit.editTitle', menu: '/members' },
+      },
+      {
+        path: 'import',
+        name: 'import',
+        component: () => import('@/views/import/index.vue'),
+        meta: { title: 'menu.import' },
+      },
+      {
+        path: 'audit',
+        name: 'audit',
+        component: () => import('@/views/audit/index.vue'),
+        meta: { perm: Perm.AuditRead, title: 'menu.audit' },
+      },
+      {
+        path: 'settings',
+        name: 'settings',
+        component: () => import('@/views/settings/index.vue'),
+        meta: { perm: Perm.SettingsWrite, title: 'menu.settings' },
+      },
+      {
+        path: 'users',
+        name: 'users',
+        component: () => import('@/views/users/index.vue'),
+        meta: { perm: Perm.UserManage, title: 'menu.users' },
+      },
+      {
+        path: '403',
+        name: 'forbidden',
+        component: () => import('@/views/error/Forbidden.vue'),
+        meta: { title: 'error.forbiddenTitle' },
+      },
+      {
+        path: ':pathMatch(.*)*',
+        name: 'not-found',
+        component: () => import('@/views/error/NotFound.vue'),
+        meta: { title: 'error.notFoundTitle' },
+      },
+    ],
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+/** Loads the session once per page load; false when nobody is signed in. */
+async function ensureSession(): Promise<boolean> {
+  if (session.loaded) return !!session.user
+  try {
+    const m = await me()
+    session.set(m.user, m.csrfToken, m.permissions)
+    return true
+  } catch (e) {
+    if (isApiError(e) && e.status === 401) {
+      session.clear()
+      return false
+    }
+    throw e
+  }
+}
+
+router.beforeEach(async (to) => {
+  if (to.meta.public) {
+    // Someone already signed in who opens /login goes straight to the application.
+    if (to.name === 'login' && session.loaded && session.user) return { path: '/' }
+    return true
+  }
+  let signedIn = false
+  try {
+    signedIn = await ensureSession()
+  } catch {
+    // The server is unreachable: show the login page, which reports errors on its own.
+    signedIn = false
+  }
+  if (!signedIn) return { name: 'login', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} }
+  loadMeta().catch(() => undefined)
+  if (to.meta.perm && !can(to.meta.perm)) return { name: 'forbidden', query: { from: to.fullPath } }
+  return true
+})
+
+router.afterEach((to) => {
+  const title = to.meta.title ? t(to.meta.title) : ''
+  document.title = title ? `${title} - ${t('app.title')}` : t('app.title')
+})
+
+setUnauthenticatedHandler(() => {
+  const current = router.currentRoute.value
+  if (current.name === 'login') return
+  router.replace({ name: 'login', query: { redirect: current.fullPath } })
+})
+
+/** The first page the signed-in user may open, for "/" and after login. */
+export function homePath(): string {
+  if (can(Perm.OrgRead)) return '/orgs'
+  if (can(Perm.MemberRead)) return '/members'
+  if (can(Perm.AuditRead)) return '/audit'
+  if (can(Perm.UserManage)) return '/users'
+  if (can(Perm.SettingsWrite)) return '/settings'
+  return '/403'
+}
