@@ -89,7 +89,7 @@ CREATE TABLE members (
   created_at      TEXT NOT NULL,
   updated_at      TEXT NOT NULL
 );
-CREATE INDEX members_scope_sort ON members(org_path text_pattern_ops, name_sort COLLATE "C");
+CREATE INDEX members_scope_sort ON members(active, org_path text_pattern_ops, name_sort COLLATE "C");
 CREATE INDEX members_org ON members(org_id);
 CREATE INDEX members_initials ON members(name_initials);
 

@@ -14,7 +14,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev
   chromium fonts-noto-cjk
   nodejs npm
-  wrk nginx-light poppler-utils
+  wrk nginx-light poppler-utils bc
 )
 
 missing=()

@@ -147,8 +147,7 @@ const std::vector<StreetSpec>& streets() {
        false,
        17,
        0.0,
-       {"青荷苑", "静怡", "芙蓉", "红菱", "双菱", "洁莲", "人民", "新杭", "荷花塘", "五福",
-        "明月桥", "采荷"},
+       {"青荷苑", "静怡", "芙蓉", "红菱", "双菱", "洁莲", "人民", "新杭", "荷花塘", "五福", "明月桥", "采荷"},
        {"采荷路", "秋涛路", "庆春东路", "江锦路", "双菱路", "凯旋路"}},
       {"闸弄口",
        false,
@@ -191,9 +190,8 @@ const std::vector<StreetSpec>& streets() {
 }
 
 const std::vector<std::string>& nameFirst() {
-  static const std::vector<std::string> v = {"景", "新", "青", "春", "华", "明", "丽", "金",
-                                             "云", "翠", "嘉", "和", "安", "清", "兴", "秀",
-                                             "东", "南", "长", "望", "兰", "桂", "永", "丰"};
+  static const std::vector<std::string> v = {"景", "新", "青", "春", "华", "明", "丽", "金", "云", "翠", "嘉", "和",
+                                             "安", "清", "兴", "秀", "东", "南", "长", "望", "兰", "桂", "永", "丰"};
   return v;
 }
 const std::vector<std::string>& nameSecond() {
@@ -203,9 +201,9 @@ const std::vector<std::string>& nameSecond() {
 }
 
 const std::vector<std::string>& ordinals() {
-  static const std::vector<std::string> v = {
-      "零",   "一",   "二",   "三",   "四",   "五",   "六",   "七",   "八",   "九",  "十",
-      "十一", "十二", "十三", "十四", "十五", "十六", "十七", "十八", "十九", "二十"};
+  static const std::vector<std::string> v = {"零",   "一",   "二",   "三",   "四",   "五",   "六",
+                                             "七",   "八",   "九",   "十",   "十一", "十二", "十三",
+                                             "十四", "十五", "十六", "十七", "十八", "十九", "二十"};
   return v;
 }
 std::string ordinal(int n) {
@@ -215,49 +213,43 @@ std::string ordinal(int n) {
 
 const Weighted& surnames() {
   static const Weighted w = {
-      {"王", 8},   {"陈", 8},   {"张", 6},   {"李", 5},      {"徐", 4},      {"周", 4},
-      {"吴", 4},   {"沈", 3.5}, {"朱", 3},   {"杨", 3},      {"刘", 3},      {"黄", 2.5},
-      {"孙", 2.5}, {"胡", 2.5}, {"赵", 2},   {"钱", 2},      {"金", 2},      {"郑", 2},
-      {"俞", 1.5}, {"何", 1.5}, {"高", 1.5}, {"林", 1.5},    {"叶", 1.5},    {"马", 1.2},
-      {"方", 1.2}, {"蒋", 1.2}, {"许", 1.2}, {"郭", 1},      {"罗", 1},      {"姚", 1},
-      {"汪", 1},   {"蔡", 1},   {"潘", 1},   {"丁", 1},      {"邵", 1},      {"韩", 0.8},
-      {"曹", 0.8}, {"冯", 0.8}, {"施", 0.8}, {"毛", 0.8},    {"宋", 0.8},    {"章", 0.8},
-      {"陆", 0.8}, {"唐", 0.7}, {"袁", 0.7}, {"董", 0.7},    {"傅", 0.7},    {"程", 0.6},
-      {"洪", 0.6}, {"应", 0.6}, {"谢", 0.6}, {"卢", 0.6},    {"范", 0.6},    {"余", 0.6},
-      {"楼", 0.5}, {"任", 0.5}, {"严", 0.5}, {"倪", 0.5},    {"童", 0.5},    {"夏", 0.5},
-      {"骆", 0.4}, {"鲍", 0.4}, {"虞", 0.3}, {"诸葛", 0.05}, {"欧阳", 0.05},
+      {"王", 8},      {"陈", 8},   {"张", 6},   {"李", 5},   {"徐", 4},   {"周", 4},   {"吴", 4},   {"沈", 3.5},
+      {"朱", 3},      {"杨", 3},   {"刘", 3},   {"黄", 2.5}, {"孙", 2.5}, {"胡", 2.5}, {"赵", 2},   {"钱", 2},
+      {"金", 2},      {"郑", 2},   {"俞", 1.5}, {"何", 1.5}, {"高", 1.5}, {"林", 1.5}, {"叶", 1.5}, {"马", 1.2},
+      {"方", 1.2},    {"蒋", 1.2}, {"许", 1.2}, {"郭", 1},   {"罗", 1},   {"姚", 1},   {"汪", 1},   {"蔡", 1},
+      {"潘", 1},      {"丁", 1},   {"邵", 1},   {"韩", 0.8}, {"曹", 0.8}, {"冯", 0.8}, {"施", 0.8}, {"毛", 0.8},
+      {"宋", 0.8},    {"章", 0.8}, {"陆", 0.8}, {"唐", 0.7}, {"袁", 0.7}, {"董", 0.7}, {"傅", 0.7}, {"程", 0.6},
+      {"洪", 0.6},    {"应", 0.6}, {"谢", 0.6}, {"卢", 0.6}, {"范", 0.6}, {"余", 0.6}, {"楼", 0.5}, {"任", 0.5},
+      {"严", 0.5},    {"倪", 0.5}, {"童", 0.5}, {"夏", 0.5}, {"骆", 0.4}, {"鲍", 0.4}, {"虞", 0.3}, {"诸葛", 0.05},
+      {"欧阳", 0.05},
   };
   return w;
 }
 
 const std::vector<std::string>& maleChars() {
   static const std::vector<std::string> v = {
-      "伟", "强", "军", "建", "国", "明", "华", "平", "勇", "杰", "斌", "涛", "磊",
-      "刚", "峰", "辉", "浩", "宇", "鹏", "飞", "林", "波", "俊", "文", "志", "海",
-      "龙", "晨", "博", "昊", "轩", "睿", "泽", "航", "凯", "健", "荣", "兴", "祥",
-      "福", "根", "宝", "德", "忠", "庆", "春", "永", "金", "炳", "松", "毅", "超",
-      "亮", "新", "民", "东", "立", "成", "洪", "水", "良", "锋", "卫", "江", "振"};
+      "伟", "强", "军", "建", "国", "明", "华", "平", "勇", "杰", "斌", "涛", "磊", "刚", "峰", "辉", "浩",
+      "宇", "鹏", "飞", "林", "波", "俊", "文", "志", "海", "龙", "晨", "博", "昊", "轩", "睿", "泽", "航",
+      "凯", "健", "荣", "兴", "祥", "福", "根", "宝", "德", "忠", "庆", "春", "永", "金", "炳", "松", "毅",
+      "超", "亮", "新", "民", "东", "立", "成", "洪", "水", "良", "锋", "卫", "江", "振"};
   return v;
 }
 const std::vector<std::string>& femaleChars() {
   static const std::vector<std::string> v = {
-      "芳", "娟", "敏", "静", "丽", "艳", "红", "霞", "燕", "玲", "萍", "英", "华",
-      "慧", "婷", "雪", "琳", "洁", "颖", "倩", "怡", "欣", "悦", "佳", "蕾", "露",
-      "梅", "兰", "珍", "凤", "秀", "琴", "云", "月", "芬", "莉", "娜", "晶", "晓",
-      "雯", "璐", "萱", "涵", "彤", "素", "美", "春", "玉", "菊", "仙", "娣", "琼"};
+      "芳", "娟", "敏", "静", "丽", "艳", "红", "霞", "燕", "玲", "萍", "英", "华", "慧", "婷", "雪", "琳", "洁",
+      "颖", "倩", "怡", "欣", "悦", "佳", "蕾", "露", "梅", "兰", "珍", "凤", "秀", "琴", "云", "月", "芬", "莉",
+      "娜", "晶", "晓", "雯", "璐", "萱", "涵", "彤", "素", "美", "春", "玉", "菊", "仙", "娣", "琼"};
   return v;
 }
 // Given names typical of members born before 1965.
 const std::vector<std::string>& olderMaleNames() {
-  static const std::vector<std::string> v = {"建国", "援朝", "国强", "卫东", "国庆", "建华",
-                                             "志刚", "根宝", "金水", "炳松", "德明", "永康",
-                                             "海林", "跃进", "解放", "国良"};
+  static const std::vector<std::string> v = {"建国", "援朝", "国强", "卫东", "国庆", "建华", "志刚", "根宝",
+                                             "金水", "炳松", "德明", "永康", "海林", "跃进", "解放", "国良"};
   return v;
 }
 const std::vector<std::string>& olderFemaleNames() {
-  static const std::vector<std::string> v = {"秀英", "桂英", "玉兰", "凤英", "根娣", "桂芳",
-                                             "美华", "素琴", "月仙", "彩娥", "秀珍", "菊芬",
-                                             "建英", "爱华", "丽娟", "翠娥"};
+  static const std::vector<std::string> v = {"秀英", "桂英", "玉兰", "凤英", "根娣", "桂芳", "美华", "素琴",
+                                             "月仙", "彩娥", "秀珍", "菊芬", "建英", "爱华", "丽娟", "翠娥"};
   return v;
 }
 
@@ -268,8 +260,7 @@ const Weighted& ethnicities() {
 }
 
 const Weighted& educationFor(int birthYear) {
-  static const Weighted before1950 = {
-      {"初中及以下", 55}, {"高中", 25}, {"中专", 12}, {"大专", 6}, {"大学本科", 2}};
+  static const Weighted before1950 = {{"初中及以下", 55}, {"高中", 25}, {"中专", 12}, {"大专", 6}, {"大学本科", 2}};
   static const Weighted before1970 = {{"初中及以下", 30}, {"高中", 30},    {"中专", 15},
                                       {"大专", 15},       {"大学本科", 9}, {"研究生", 1}};
   static const Weighted before1985 = {{"初中及以下", 10}, {"高中", 15},     {"中专", 12},
@@ -284,47 +275,44 @@ const Weighted& educationFor(int birthYear) {
 
 // 区划码 of birth registration: mostly Hangzhou (330104 江干 first), some elsewhere.
 const Weighted& regions() {
-  static const Weighted w = {{"330104", 45},  {"330102", 10}, {"330103", 8},   {"330105", 6},
-                             {"330106", 6},   {"330108", 2},  {"330109", 5},   {"330110", 5},
-                             {"330122", 2},   {"330127", 2},  {"330182", 2},   {"330183", 2},
-                             {"330185", 2},   {"330302", 1},  {"330602", 1},   {"330402", 1},
-                             {"330502", 1},   {"330702", 1},  {"340102", 0.5}, {"360102", 0.5},
+  static const Weighted w = {{"330104", 45},  {"330102", 10}, {"330103", 8}, {"330105", 6},   {"330106", 6},
+                             {"330108", 2},   {"330109", 5},  {"330110", 5}, {"330122", 2},   {"330127", 2},
+                             {"330182", 2},   {"330183", 2},  {"330185", 2}, {"330302", 1},   {"330602", 1},
+                             {"330402", 1},   {"330502", 1},  {"330702", 1}, {"340102", 0.5}, {"360102", 0.5},
                              {"410102", 0.5}, {"510104", 0.5}};
   return w;
 }
 
 const std::vector<std::string>& mobilePrefixes() {
-  static const std::vector<std::string> v = {
-      "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
-      "153", "155", "156", "157", "158", "159", "177", "180", "181", "182", "183", "186",
-      "187", "188", "189", "199", "135", "138", "139", "158", "159", "137"};
+  static const std::vector<std::string> v = {"130", "131", "132", "133", "135", "136", "137", "138", "139",
+                                             "150", "151", "152", "153", "155", "156", "157", "158", "159",
+                                             "177", "180", "181", "182", "183", "186", "187", "188", "189",
+                                             "199", "135", "138", "139", "158", "159", "137"};
   return v;
 }
 
 const std::vector<std::string>& mobileDestinations() {
-  static const std::vector<std::string> v = {"广东省深圳市", "广东省广州市", "上海市浦东新区",
-                                             "江苏省苏州市", "北京市朝阳区", "浙江省宁波市",
-                                             "福建省厦门市", "四川省成都市", "浙江省金华市",
-                                             "江苏省南京市", "湖北省武汉市", "海南省三亚市"};
+  static const std::vector<std::string> v = {"广东省深圳市", "广东省广州市", "上海市浦东新区", "江苏省苏州市",
+                                             "北京市朝阳区", "浙江省宁波市", "福建省厦门市",   "四川省成都市",
+                                             "浙江省金华市", "江苏省南京市", "湖北省武汉市",   "海南省三亚市"};
   return v;
 }
 
 const std::vector<std::string>& companyWords() {
-  static const std::vector<std::string> v = {
-      "华", "东", "锦", "恒", "远", "信", "达", "泰", "鑫", "汇", "博", "创", "海", "天", "宏",
-      "瑞", "盛", "联", "明", "嘉", "融", "康", "捷", "智", "云", "德", "丰", "诚", "钱", "江"};
+  static const std::vector<std::string> v = {"华", "东", "锦", "恒", "远", "信", "达", "泰", "鑫", "汇",
+                                             "博", "创", "海", "天", "宏", "瑞", "盛", "联", "明", "嘉",
+                                             "融", "康", "捷", "智", "云", "德", "丰", "诚", "钱", "江"};
   return v;
 }
 const std::vector<std::string>& industries() {
-  static const std::vector<std::string> v = {
-      "科技", "电子", "贸易", "建设",     "物业管理", "餐饮管理", "信息技术", "网络科技",
-      "服饰", "食品", "物流", "装饰工程", "医药",     "汽车服务", "文化传媒", "茶业"};
+  static const std::vector<std::string> v = {"科技",     "电子",     "贸易",     "建设", "物业管理", "餐饮管理",
+                                             "信息技术", "网络科技", "服饰",     "食品", "物流",     "装饰工程",
+                                             "医药",     "汽车服务", "文化传媒", "茶业"};
   return v;
 }
 const std::vector<std::string>& buildingPrefixes() {
-  static const std::vector<std::string> v = {"钱江", "东方", "华润", "新城", "凯旋", "采荷",
-                                             "庆春", "江锦", "天城", "汇金", "环球", "恒鼎",
-                                             "远洋", "银泰", "华成", "之江"};
+  static const std::vector<std::string> v = {"钱江", "东方", "华润", "新城", "凯旋", "采荷", "庆春", "江锦",
+                                             "天城", "汇金", "环球", "恒鼎", "远洋", "银泰", "华成", "之江"};
   return v;
 }
 const std::vector<std::string>& buildingSuffixes() {
@@ -385,10 +373,7 @@ class Generator {
  public:
   // `communities[s]` communities under street s; `memberTarget` members in all.
   Generator(uint64_t seed, Date asOf, std::vector<int> communities, int memberTarget)
-      : rng_(seed),
-        asOf_(asOf),
-        communities_(std::move(communities)),
-        memberTarget_(memberTarget) {}
+      : rng_(seed), asOf_(asOf), communities_(std::move(communities)), memberTarget_(memberTarget) {}
 
   std::vector<OrgGen> orgs;
   std::vector<MemberGen> members;
@@ -522,8 +507,7 @@ class Generator {
     o.shortName = base + (o.village ? "村" : "社区");
     o.branchType = o.village ? "village" : "community";
     o.kind = "general_branch";  // settled in finishOrgs() from the member count
-    o.founded = clampToAsOf(
-        dateBetween(std::max(orgs[street].founded, ymd(2001, 1, 1)), ymd(2009, 12, 31)));
+    o.founded = clampToAsOf(dateBetween(std::max(orgs[street].founded, ymd(2001, 1, 1)), ymd(2009, 12, 31)));
     o.phone = "0571-8" + digits(7);
     size_t idx = addOrg(std::move(o), street);
     communityIdx.push_back(idx);
@@ -561,8 +545,7 @@ class Generator {
     o.branchType = communityBranchType(c.village);
     // The first branch of a community is its 第一党支部 (of a village, its first group's).
     if (c.children.empty()) o.branchType = c.village ? "villager_group" : "community";
-    bool joint = (o.branchType == "nonpublic" || o.branchType == "building" ||
-                  o.branchType == "social_org") &&
+    bool joint = (o.branchType == "nonpublic" || o.branchType == "building" || o.branchType == "social_org") &&
                  rng_.chance(0.15);
     int n = ++seen[o.branchType];
     const std::string& t = o.branchType;
@@ -638,8 +621,8 @@ class Generator {
       o.shortName = o.name;
       o.unitInfo = "非公有制企业，职工约" + std::to_string(rng_.range(50, 1200)) + "人";
     } else {
-      const std::vector<std::string> kinds = {"社会工作服务中心", "商会", "个体劳动者协会",
-                                              "物业管理协会", "楼宇经济促进会"};
+      const std::vector<std::string> kinds = {"社会工作服务中心", "商会", "个体劳动者协会", "物业管理协会",
+                                              "楼宇经济促进会"};
       std::string what = kinds[static_cast<size_t>(k) % kinds.size()];
       if (static_cast<size_t>(k) >= kinds.size()) what = "第" + ordinal(k + 1) + what;
       o.name = sn + what + "党支部";
@@ -803,10 +786,7 @@ class Generator {
       static const Weighted sixUrban = {
           {"farmer_community", 35}, {"veteran", 30}, {"cadre", 10}, {"hardship", 5}, {"", 20}};
       static const Weighted sixTwoNew = {{"nonpublic", 70}, {"cadre", 5}, {"", 25}};
-      const Weighted& sixW = t == "retired" ? sixRetired
-                             : twoNew       ? sixTwoNew
-                             : rural        ? sixRural
-                                            : sixUrban;
+      const Weighted& sixW = t == "retired" ? sixRetired : twoNew ? sixTwoNew : rural ? sixRural : sixUrban;
       std::string six = sixW.pick(rng_);
       if (six == "veteran" && m.birth.year > asOf_.year - 60) {
         six = twoNew ? "nonpublic" : "farmer_community";
@@ -836,16 +816,14 @@ class Generator {
       if (rng_.chance(0.96)) m.phone = phone;
       std::string landline = "0571-8" + digits(7);
       if (rng_.chance(m.birth.year < 1965 ? 0.35 : 0.08)) m.landline = landline;
-      std::string road = spec.roads[static_cast<size_t>(
-          rng_.range(0, static_cast<int64_t>(spec.roads.size()) - 1))];
+      std::string road = spec.roads[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(spec.roads.size()) - 1))];
       int number = static_cast<int>(rng_.range(1, 400));
       int building = static_cast<int>(rng_.range(1, 30));
       int unit = static_cast<int>(rng_.range(1, 4));
       int floor = static_cast<int>(rng_.range(1, 18));
       int room = static_cast<int>(rng_.range(1, 4));
-      m.address = "杭州市江干区" + road + std::to_string(number) + "号" + std::to_string(building) +
-                  "幢" + std::to_string(unit) + "单元" + std::to_string(floor) + "0" +
-                  std::to_string(room) + "室";
+      m.address = "杭州市江干区" + road + std::to_string(number) + "号" + std::to_string(building) + "幢" +
+                  std::to_string(unit) + "单元" + std::to_string(floor) + "0" + std::to_string(room) + "室";
 
       members.push_back(std::move(m));
       o.members.push_back(members.size() - 1);
@@ -853,12 +831,9 @@ class Generator {
   }
 
   std::string postFor(const std::string& six, bool rural, const MemberGen& m) {
-    static const std::vector<std::string> cadre = {"社区工作者", "机关干部", "事业单位工作人员",
-                                                   "教师", "医务人员"};
-    static const std::vector<std::string> nonpublic = {"企业职工", "企业管理人员", "技术人员",
-                                                       "销售人员", "财务人员"};
-    static const std::vector<std::string> other = {"企业职工", "自由职业", "个体经营",
-                                                   "专业技术人员", "社区居民"};
+    static const std::vector<std::string> cadre = {"社区工作者", "机关干部", "事业单位工作人员", "教师", "医务人员"};
+    static const std::vector<std::string> nonpublic = {"企业职工", "企业管理人员", "技术人员", "销售人员", "财务人员"};
+    static const std::vector<std::string> other = {"企业职工", "自由职业", "个体经营", "专业技术人员", "社区居民"};
     std::string pick = rng_.pick(other);  // drawn always, to keep the sequence fixed
     if (six == "veteran") return "离退休";
     if (six == "cadre") return rng_.pick(cadre);
@@ -877,8 +852,7 @@ class Generator {
     for (MemberGen& m : members) {
       bool move = rng_.chance(0.05);
       const auto& pool = byStreet[orgs[m.org].street];
-      size_t other =
-          pool[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(pool.size()) - 1))];
+      size_t other = pool[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(pool.size()) - 1))];
       int64_t lo = std::max(toDays(m.joined) + 180, toDays(orgs[m.org].founded));
       int64_t hi = toDays(asOf_) - 30;
       int64_t day = rng_.range(lo, std::max(lo, hi));
@@ -948,12 +922,8 @@ class Generator {
       o.unitInfo = o.village ? "行政村，户籍人口约" + std::to_string(rng_.range(800, 4000)) + "人"
                              : "城市社区，居民约" + std::to_string(rng_.range(1500, 6000)) + "户";
       if (!pool.empty()) {
-        o.secretary =
-            members[pool[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(pool.size()) - 1))]]
-                .name;
-        o.contact =
-            members[pool[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(pool.size()) - 1))]]
-                .name;
+        o.secretary = members[pool[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(pool.size()) - 1))]].name;
+        o.contact = members[pool[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(pool.size()) - 1))]].name;
       } else {
         o.secretary = personName(true, 1970);
         o.contact = o.secretary;
@@ -972,9 +942,7 @@ class Generator {
         pg.founded = clampToAsOf(dateBetween(orgs[b].founded, addYears(orgs[b].founded, 3)));
         const auto& ms = orgs[b].members;
         if (!ms.empty()) {
-          pg.secretary =
-              members[ms[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(ms.size()) - 1))]]
-                  .name;
+          pg.secretary = members[ms[static_cast<size_t>(rng_.range(0, static_cast<int64_t>(ms.size()) - 1))]].name;
         }
         addOrg(std::move(pg), b);
       }
@@ -1073,11 +1041,10 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
 
   // --- orgs -----------------------------------------------------------------------------------
   {
-    const std::vector<std::string> cols = {
-        "id",         "parent_id", "path",        "depth",      "name",
-        "short_name", "kind",      "branch_type", "unit_count", "committee_size",
-        "secretary",  "contact",   "phone",       "unit_info",  "founded_on",
-        "sort_order", "version",   "created_at",  "updated_at"};
+    const std::vector<std::string> cols = {"id",         "parent_id", "path",        "depth",      "name",
+                                           "short_name", "kind",      "branch_type", "unit_count", "committee_size",
+                                           "secretary",  "contact",   "phone",       "unit_info",  "founded_on",
+                                           "sort_order", "version",   "created_at",  "updated_at"};
     std::vector<std::vector<store::Value>> rows;
     rows.reserve(orgs.size());
     for (size_t i = 0; i < orgs.size(); ++i) {
@@ -1089,10 +1056,10 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
             {x.name, x.shortName, x.kind, x.secretary, x.contact, x.phone, x.unitInfo, now, x.id});
         continue;
       }
-      rows.push_back({x.id, i == 0 ? store::Value() : store::Value(x.parentId), x.path, x.depth,
-                      x.name, optText(x.shortName), x.kind, optText(x.branchType), x.unitCount,
-                      x.committeeSize, optText(x.secretary), optText(x.contact), optText(x.phone),
-                      optText(x.unitInfo), x.founded.iso(), x.sortOrder, 1, now, now});
+      rows.push_back({x.id, i == 0 ? store::Value() : store::Value(x.parentId), x.path, x.depth, x.name,
+                      optText(x.shortName), x.kind, optText(x.branchType), x.unitCount, x.committeeSize,
+                      optText(x.secretary), optText(x.contact), optText(x.phone), optText(x.unitInfo), x.founded.iso(),
+                      x.sortOrder, 1, now, now});
     }
     c.bulkInsert("orgs", cols, rows);
   }
@@ -1107,8 +1074,7 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
                         "UPDATE org_history SET name = ?, kind = ? WHERE org_id = ? AND "
                         "to_date IS NULL",
                         {orgs[0].name, orgs[0].kind, rootId}) > 0;
-      rootEvent =
-          c.scalar("SELECT COUNT(*) FROM org_events WHERE org_id = ?", {rootId})->asInt() > 0;
+      rootEvent = c.scalar("SELECT COUNT(*) FROM org_events WHERE org_id = ?", {rootId})->asInt() > 0;
     }
     for (size_t i = 0; i < orgs.size(); ++i) {
       const OrgGen& x = orgs[i];
@@ -1119,14 +1085,11 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
       if (!(i == 0 && rootEvent)) {
         boost::json::object detail{{"name", x.name}, {"kind", x.kind}, {"source", "demo"}};
         if (i != 0) detail["parent_id"] = x.parentId;
-        events.push_back({++eid, x.id, "create", x.founded.iso(), boost::json::serialize(detail),
-                          store::Value(), now});
+        events.push_back({++eid, x.id, "create", x.founded.iso(), boost::json::serialize(detail), store::Value(), now});
       }
     }
-    c.bulkInsert("org_history",
-                 {"id", "org_id", "parent_id", "name", "kind", "from_date", "to_date"}, history);
-    c.bulkInsert("org_events",
-                 {"id", "org_id", "event", "on_date", "detail", "actor_id", "created_at"}, events);
+    c.bulkInsert("org_history", {"id", "org_id", "parent_id", "name", "kind", "from_date", "to_date"}, history);
+    c.bulkInsert("org_events", {"id", "org_id", "event", "on_date", "detail", "actor_id", "created_at"}, events);
   }
 
   // --- members and their placements ------------------------------------------------------------
@@ -1173,8 +1136,7 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
       const OrgGen& org = orgs[m.org];
       auto it = keys.find(m.name);
       if (it == keys.end()) {
-        it = keys.emplace(m.name, NameKeys{pinyin::initials(m.name), pinyin::full(m.name),
-                                           pinyin::sortKey(m.name)})
+        it = keys.emplace(m.name, NameKeys{pinyin::initials(m.name), pinyin::full(m.name), pinyin::sortKey(m.name)})
                  .first;
       }
       const NameKeys& k = it->second;
@@ -1232,16 +1194,13 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
       const MemberGen& m = g.members[i];
       const int64_t mid = firstMemberId + static_cast<int64_t>(i);
       if (m.earlierOrg) {
-        placements.push_back(
-            {++pid, mid, orgs[*m.earlierOrg].id, m.joined.iso(), m.movedOn.iso(), "入党"});
-        placements.push_back(
-            {++pid, mid, orgs[m.org].id, m.movedOn.iso(), store::Value(), "组织关系转接"});
+        placements.push_back({++pid, mid, orgs[*m.earlierOrg].id, m.joined.iso(), m.movedOn.iso(), "入党"});
+        placements.push_back({++pid, mid, orgs[m.org].id, m.movedOn.iso(), store::Value(), "组织关系转接"});
       } else {
         placements.push_back({++pid, mid, orgs[m.org].id, m.joined.iso(), store::Value(), "入党"});
       }
     }
-    c.bulkInsert("member_placements",
-                 {"id", "member_id", "org_id", "from_date", "to_date", "reason"}, placements);
+    c.bulkInsert("member_placements", {"id", "member_id", "org_id", "from_date", "to_date", "reason"}, placements);
   }
 
   // --- users -----------------------------------------------------------------------------------
@@ -1251,11 +1210,10 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
     const std::string hash = crypto::hashPassword(o.password);
     int64_t uid = maxId(c, "users");
     std::vector<std::vector<store::Value>> rows;
-    auto add = [&](const std::string& username, const std::string& display, const std::string& role,
-                   int64_t orgId, std::optional<int64_t> memberId) {
+    auto add = [&](const std::string& username, const std::string& display, const std::string& role, int64_t orgId,
+                   std::optional<int64_t> memberId) {
       if (existing.count(username)) return;
-      rows.push_back(
-          {++uid, username, display, hash, role, orgId, store::Value(memberId), 1, now, now});
+      rows.push_back({++uid, username, display, hash, role, orgId, store::Value(memberId), 1, now, now});
     };
     add("admin", "组织部管理员", "district_staff", rootId, std::nullopt);
     for (size_t s = 0; s < g.streetIdx.size(); ++s) {
@@ -1286,32 +1244,28 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
             break;
           }
         }
-        add("zb0001", br.secretary.empty() ? br.shortName + "书记" : br.secretary,
-            "branch_secretary", br.id, memberId);
+        add("zb0001", br.secretary.empty() ? br.shortName + "书记" : br.secretary, "branch_secretary", br.id, memberId);
         break;
       }
     }
     c.bulkInsert("users",
-                 {"id", "username", "display_name", "password_hash", "role", "org_id", "member_id",
-                  "active", "created_at", "updated_at"},
+                 {"id", "username", "display_name", "password_hash", "role", "org_id", "member_id", "active",
+                  "created_at", "updated_at"},
                  rows);
     result.users = static_cast<int>(rows.size());
   }
 
   // --- identity sequences (PostgreSQL) and the audit entry -------------------------------------
   if (c.dialect() == store::Dialect::Postgres) {
-    for (const char* t :
-         {"orgs", "org_history", "org_events", "members", "member_placements", "users"}) {
+    for (const char* t : {"orgs", "org_history", "org_events", "members", "member_placements", "users"}) {
       std::string table(t);
-      c.query("SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), (SELECT MAX(id) FROM " +
-              table + "))");
+      c.query("SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), (SELECT MAX(id) FROM " + table + "))");
     }
   }
 
   int branches = 0, groups = 0;
   for (const OrgGen& x : orgs) {
-    if (orgs::holdsMembers(x.kind) && x.kind != "committee" && x.kind != "general_branch")
-      ++branches;
+    if (orgs::holdsMembers(x.kind) && x.kind != "committee" && x.kind != "general_branch") ++branches;
     if (x.kind == "party_group") ++groups;
   }
   result.orgs = static_cast<int>(orgs.size());
@@ -1321,13 +1275,12 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
   e.entity = "system";
   e.orgPath = rootPath;
   e.summary = "载入演示区：" + std::to_string(g.streetIdx.size()) + "个街道（镇）、" +
-              std::to_string(g.communityIdx.size()) + "个社区（村）、" + std::to_string(branches) +
-              "个党支部、" + std::to_string(groups) + "个党小组、" +
-              std::to_string(result.members) + "名党员、" + std::to_string(result.users) + "个用户";
+              std::to_string(g.communityIdx.size()) + "个社区（村）、" + std::to_string(branches) + "个党支部、" +
+              std::to_string(groups) + "个党小组、" + std::to_string(result.members) + "名党员、" +
+              std::to_string(result.users) + "个用户";
   e.before = nullptr;
-  e.after = boost::json::object{
-      {"seed", o.seed},      {"scale", o.scale},          {"as_of", asOf.iso()},
-      {"orgs", result.orgs}, {"members", result.members}, {"users", result.users}};
+  e.after = boost::json::object{{"seed", o.seed},      {"scale", o.scale},          {"as_of", asOf.iso()},
+                                {"orgs", result.orgs}, {"members", result.members}, {"users", result.users}};
   audit::record(c, auth::Actor::system("演示数据"), e);
   tx.commit();
 

@@ -92,8 +92,7 @@ TEST_F(DemoTest, LoadsTheSmallDistrictShapedLikeJianggan) {
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs"), result_.orgs);
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM users"), result_.users);
 
-  store::Result root =
-      c->query("SELECT id, path, depth, name, kind FROM orgs WHERE parent_id IS NULL");
+  store::Result root = c->query("SELECT id, path, depth, name, kind FROM orgs WHERE parent_id IS NULL");
   ASSERT_EQ(root.size(), 1u);
   EXPECT_EQ(root.front().i64(0), 1);
   EXPECT_EQ(root.front().text(1), "/1/");
@@ -101,10 +100,8 @@ TEST_F(DemoTest, LoadsTheSmallDistrictShapedLikeJianggan) {
   EXPECT_EQ(root.front().text(3), "江干区委");
   EXPECT_EQ(root.front().text(4), "district_committee");
 
-  EXPECT_EQ(
-      count(*c, "SELECT COUNT(*) FROM orgs WHERE parent_id = 1 AND kind = 'street_committee'"), 6);
-  EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs WHERE parent_id = 1 AND kind = 'town_committee'"),
-            2);
+  EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs WHERE parent_id = 1 AND kind = 'street_committee'"), 6);
+  EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs WHERE parent_id = 1 AND kind = 'town_committee'"), 2);
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs WHERE name = '凯旋街道党工委'"), 1);
   EXPECT_EQ(count(*c,
                   "SELECT COUNT(*) FROM orgs WHERE branch_type IN ('community', 'village') "
@@ -126,8 +123,7 @@ TEST_F(DemoTest, LoadsTheSmallDistrictShapedLikeJianggan) {
 TEST_F(DemoTest, TreeIsConsistent) {
   store::Lease c = db_->db().acquire();
   std::map<int64_t, std::pair<std::string, std::string>> byId;  // id → (path, kind)
-  store::Result orgs =
-      c->query("SELECT id, parent_id, path, depth, kind, founded_on FROM orgs ORDER BY id");
+  store::Result orgs = c->query("SELECT id, parent_id, path, depth, kind, founded_on FROM orgs ORDER BY id");
   for (auto r : orgs) byId[r.i64(0)] = {r.text(2), r.text(4)};
   for (auto r : orgs) {
     const std::string path = r.text(2);
@@ -136,8 +132,7 @@ TEST_F(DemoTest, TreeIsConsistent) {
     if (r.isNull(1)) continue;
     const auto& parent = byId.at(r.i64(1));
     EXPECT_EQ(path, parent.first + std::to_string(r.i64(0)) + "/");
-    EXPECT_TRUE(orgs::allowedChild(parent.second, r.text(4)))
-        << parent.second << " > " << r.text(4);
+    EXPECT_TRUE(orgs::allowedChild(parent.second, r.text(4))) << parent.second << " > " << r.text(4);
     EXPECT_TRUE(orgs::kindLabel(r.text(4)).has_value());
     EXPECT_TRUE(parseDate(r.text(5)).has_value());
   }
@@ -159,8 +154,7 @@ TEST_F(DemoTest, TreeIsConsistent) {
 TEST_F(DemoTest, EveryMemberIsValidAndPlaced) {
   store::Lease c = db_->db().acquire();
   std::map<int64_t, std::pair<std::string, std::string>> orgs;  // id → (path, kind)
-  for (auto r : c->query("SELECT id, path, kind FROM orgs"))
-    orgs[r.i64(0)] = {r.text(1), r.text(2)};
+  for (auto r : c->query("SELECT id, path, kind FROM orgs")) orgs[r.i64(0)] = {r.text(1), r.text(2)};
   const Date asOf = *parseDate(kAsOf);
   int probationary = 0, withPhone = 0;
   store::Result ms = c->query(
@@ -210,8 +204,7 @@ TEST_F(DemoTest, EveryMemberIsValidAndPlaced) {
     EXPECT_EQ(r.i64(18) == 1, !r.isNull(19));
   }
   // Joining dates are spread out, not piled on a bound.
-  EXPECT_LT(
-      count(*c, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM members GROUP BY joined_on) d"), 10);
+  EXPECT_LT(count(*c, "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM members GROUP BY joined_on) d"), 10);
   EXPECT_GT(probationary, 40);  // ~5%
   EXPECT_LT(probationary, 200);
   EXPECT_GT(withPhone, 1800);
@@ -223,8 +216,7 @@ TEST_F(DemoTest, EveryMemberIsValidAndPlaced) {
                   "member_placements p WHERE p.member_id = m.id AND p.to_date IS NULL "
                   "AND p.org_id = m.org_id) = 1"),
             static_cast<int64_t>(ms.size()));
-  EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM member_placements WHERE to_date IS NULL"),
-            static_cast<int64_t>(ms.size()));
+  EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM member_placements WHERE to_date IS NULL"), static_cast<int64_t>(ms.size()));
   int64_t moved = count(*c, "SELECT COUNT(*) FROM member_placements WHERE to_date IS NOT NULL");
   EXPECT_GT(moved, 30);
   EXPECT_LT(moved, 200);
@@ -241,25 +233,22 @@ TEST_F(DemoTest, EveryMemberIsValidAndPlaced) {
 
 TEST_F(DemoTest, SomeBranchesShowWarningsButOnlyAMinority) {
   store::Lease c = db_->db().acquire();
-  const char* fullCount =
-      "(SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.category = 'full')";
+  const char* fullCount = "(SELECT COUNT(*) FROM members m WHERE m.org_id = o.id AND m.category = 'full')";
   const std::string branches = "FROM orgs o WHERE o.kind IN ('branch', 'joint_branch')";
   int64_t all = count(*c, "SELECT COUNT(*) " + branches);
-  int64_t noCommittee = count(
-      *c, "SELECT COUNT(*) " + branches + " AND o.committee_size = 0 AND " + fullCount + " >= 7");
+  int64_t noCommittee =
+      count(*c, "SELECT COUNT(*) " + branches + " AND o.committee_size = 0 AND " + fullCount + " >= 7");
   int64_t tiny = count(*c, "SELECT COUNT(*) " + branches + " AND " + fullCount + " < 3");
-  int64_t large = count(*c, "SELECT COUNT(*) " + branches +
-                                " AND (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id) > 50");
-  int64_t wideJoint =
-      count(*c, "SELECT COUNT(*) FROM orgs WHERE kind = 'joint_branch' AND unit_count > 5");
+  int64_t large =
+      count(*c, "SELECT COUNT(*) " + branches + " AND (SELECT COUNT(*) FROM members m WHERE m.org_id = o.id) > 50");
+  int64_t wideJoint = count(*c, "SELECT COUNT(*) FROM orgs WHERE kind = 'joint_branch' AND unit_count > 5");
   EXPECT_GE(noCommittee, 1);
   EXPECT_GE(tiny, 1);
   EXPECT_GE(large, 1);
   EXPECT_GE(wideJoint, 1);
   EXPECT_LT(noCommittee + tiny + large + wideJoint, all / 4);
   // Branches with a committee have 3–7 members of it.
-  EXPECT_EQ(count(*c, "SELECT COUNT(*) " + branches + " AND o.committee_size NOT IN (0, 3, 5, 7)"),
-            0);
+  EXPECT_EQ(count(*c, "SELECT COUNT(*) " + branches + " AND o.committee_size NOT IN (0, 3, 5, 7)"), 0);
 }
 
 TEST_F(DemoTest, UsersCanBeFoundAndLogIn) {
@@ -292,8 +281,7 @@ TEST_F(DemoTest, UsersCanBeFoundAndLogIn) {
             c->scalar("SELECT name FROM members WHERE id = ?", {*zb->memberId})->asText());
   // One password hash shared by all, verifying the demo password.
   EXPECT_EQ(count(*c, "SELECT COUNT(DISTINCT password_hash) FROM users"), 1);
-  std::string hash =
-      c->scalar("SELECT password_hash FROM users WHERE username = 'zb0001'")->asText();
+  std::string hash = c->scalar("SELECT password_hash FROM users WHERE username = 'zb0001'")->asText();
   EXPECT_TRUE(crypto::verifyPassword(hash, "Demo@2026"));
   EXPECT_FALSE(crypto::verifyPassword(hash, "wrong"));
 }
@@ -302,10 +290,8 @@ TEST_F(DemoTest, RecordsOneAuditEntryAndASecondLoadIsSkipped) {
   int64_t audits = 0, orgs = 0;
   {
     store::Lease c = db_->db().acquire();
-    EXPECT_EQ(
-        count(*c, "SELECT COUNT(*) FROM audit_log WHERE action = 'demo' AND entity = 'system'"), 1);
-    std::string summary =
-        c->scalar("SELECT summary FROM audit_log WHERE action = 'demo'")->asText();
+    EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM audit_log WHERE action = 'demo' AND entity = 'system'"), 1);
+    std::string summary = c->scalar("SELECT summary FROM audit_log WHERE action = 'demo'")->asText();
     EXPECT_EQ(summary.rfind("载入演示区：8个街道", 0), 0u) << summary;
     EXPECT_TRUE(audit::verify(*c).ok);
     audits = count(*c, "SELECT COUNT(*) FROM audit_log");
@@ -330,21 +316,18 @@ TEST(DemoLoad, SameSeedGivesTheSameDistrict) {
     std::vector<std::string> out;
     for (auto r : c->query("SELECT id, name, id_number_hash, org_id, joined_on, category FROM "
                            "members ORDER BY id")) {
-      out.push_back(r.text(0) + "|" + r.text(1) + "|" + r.text(2) + "|" + r.text(3) + "|" +
-                    r.text(4) + "|" + r.text(5));
+      out.push_back(r.text(0) + "|" + r.text(1) + "|" + r.text(2) + "|" + r.text(3) + "|" + r.text(4) + "|" +
+                    r.text(5));
     }
-    for (auto r :
-         c->query("SELECT id, path, name, kind, committee_size, secretary FROM orgs ORDER BY id")) {
-      out.push_back(r.text(0) + "|" + r.text(1) + "|" + r.text(2) + "|" + r.text(3) + "|" +
-                    r.text(4) + "|" + r.text(5));
+    for (auto r : c->query("SELECT id, path, name, kind, committee_size, secretary FROM orgs ORDER BY id")) {
+      out.push_back(r.text(0) + "|" + r.text(1) + "|" + r.text(2) + "|" + r.text(3) + "|" + r.text(4) + "|" +
+                    r.text(5));
     }
     return out;
   };
   auto da = dump(a.db());
-  EXPECT_EQ(
-      da.size(),
-      2000u + static_cast<size_t>(
-                  store::Lease(a.db().acquire())->scalar("SELECT COUNT(*) FROM orgs")->asInt()));
+  EXPECT_EQ(da.size(),
+            2000u + static_cast<size_t>(store::Lease(a.db().acquire())->scalar("SELECT COUNT(*) FROM orgs")->asInt()));
   EXPECT_EQ(da, dump(b.db()));
   EXPECT_NE(da, dump(other.db()));
 }
@@ -378,11 +361,8 @@ TEST(DemoLoad, ReusesTheRootAndExistingUsers) {
   EXPECT_EQ(root.front().text(2), "1990-01-01");
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM org_history WHERE org_id = 1"), 1);
   EXPECT_EQ(c->scalar("SELECT name FROM org_history WHERE org_id = 1")->asText(), "江干区委");
-  EXPECT_EQ(
-      c->scalar("SELECT on_date FROM org_events WHERE org_id = 1 AND event = 'create'")->asText(),
-      "1990-01-01");
-  EXPECT_EQ(c->scalar("SELECT display_name FROM users WHERE username = 'admin'")->asText(),
-            "原管理员");
+  EXPECT_EQ(c->scalar("SELECT on_date FROM org_events WHERE org_id = 1 AND event = 'create'")->asText(), "1990-01-01");
+  EXPECT_EQ(c->scalar("SELECT display_name FROM users WHERE username = 'admin'")->asText(), "原管理员");
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs WHERE parent_id = 1"),
             8 + count(*c,
                       "SELECT COUNT(*) FROM orgs WHERE parent_id = 1 AND kind IN ('branch', "
@@ -404,15 +384,13 @@ TEST(DemoLoad, RefusesAnUnknownScale) {
 TEST(DemoLoad, PostgresSequencesFollowTheLoadedIds) {
   const char* url = std::getenv("ZUGONG_TEST_PG");
   if (!url || !*url) GTEST_SKIP() << "ZUGONG_TEST_PG not set; PostgreSQL test skipped";
-  std::string name =
-      "zg_demo_" + std::to_string(getpid()) + "_" + std::to_string(std::random_device{}() % 100000);
+  std::string name = "zg_demo_" + std::to_string(getpid()) + "_" + std::to_string(std::random_device{}() % 100000);
   std::string base = url;
   std::string target;
   if (base.rfind("postgres", 0) == 0) {
     size_t scheme = base.find("://") + 3;
     size_t slash = base.find('/', scheme), q = base.find('?', scheme);
-    target = base.substr(0, std::min(slash, q)) + "/" + name +
-             (q == std::string::npos ? "" : base.substr(q));
+    target = base.substr(0, std::min(slash, q)) + "/" + name + (q == std::string::npos ? "" : base.substr(q));
   } else {
     target = base + " dbname=" + name;
   }

@@ -37,9 +37,7 @@ int readNumber(std::string_view s, size_t& pos, size_t maxDigits) {
   return v;
 }
 
-bool startsWith(std::string_view s, size_t pos, std::string_view p) {
-  return s.substr(pos, p.size()) == p;
-}
+bool startsWith(std::string_view s, size_t pos, std::string_view p) { return s.substr(pos, p.size()) == p; }
 
 // A time of day after a date ("2024-01-05 00:00:00", "2024-01-05T08:30"), as spreadsheets and
 // databases sometimes add; it is accepted and ignored.
@@ -56,9 +54,7 @@ bool isTimeSuffix(std::string_view rest) {
 
 const std::string_view kIdeographicSpace = "\xE3\x80\x80";
 
-bool isAsciiSpace(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-}
+bool isAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
 
 }  // namespace
 
@@ -200,8 +196,7 @@ size_t areaCodeLength(std::string_view digits) {
   return (digits.size() > 1 && (digits[1] == '1' || digits[1] == '2')) ? 3 : 4;
 }
 
-std::optional<std::string> landline(std::string_view digits, std::string_view ext,
-                                    size_t userAreaLen) {
+std::optional<std::string> landline(std::string_view digits, std::string_view ext, size_t userAreaLen) {
   if (digits.size() < 2 || digits[0] != '0') return std::nullopt;
   size_t area = areaCodeLength(digits);
   if (userAreaLen != 0 && userAreaLen != area) return std::nullopt;
@@ -216,9 +211,7 @@ std::optional<std::string> landline(std::string_view digits, std::string_view ex
   return out;
 }
 
-bool isMobile(std::string_view d) {
-  return d.size() == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9';
-}
+bool isMobile(std::string_view d) { return d.size() == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9'; }
 
 }  // namespace
 
@@ -271,8 +264,7 @@ std::optional<std::string> normalizePhone(std::string_view raw) {
   if (isMobile(all)) return ext.empty() ? std::optional<std::string>(all) : std::nullopt;
   if (all[0] != '0') return std::nullopt;
   // The user's own split of the area code, when the first group looks like one.
-  size_t userArea = (groups.size() > 1 && groups[0][0] == '0' &&
-                     (groups[0].size() == 3 || groups[0].size() == 4))
+  size_t userArea = (groups.size() > 1 && groups[0][0] == '0' && (groups[0].size() == 3 || groups[0].size() == 4))
                         ? groups[0].size()
                         : 0;
   // "0755-1234567-8": with three or more groups, a valid number before the last group makes
@@ -344,12 +336,12 @@ bool isValidUtf8(std::string_view s) {
       len = 2;
     } else if (c >= 0xE0 && c <= 0xEF) {
       len = 3;
-      if (c == 0xE0) lo = 0xA0;        // no overlong forms
-      if (c == 0xED) hi = 0x9F;        // no surrogates
+      if (c == 0xE0) lo = 0xA0;  // no overlong forms
+      if (c == 0xED) hi = 0x9F;  // no surrogates
     } else if (c >= 0xF0 && c <= 0xF4) {
       len = 4;
-      if (c == 0xF0) lo = 0x90;        // no overlong forms
-      if (c == 0xF4) hi = 0x8F;        // ≤ U+10FFFF
+      if (c == 0xF0) lo = 0x90;  // no overlong forms
+      if (c == 0xF4) hi = 0x8F;  // ≤ U+10FFFF
     } else {
       return false;
     }

@@ -13,10 +13,14 @@ std::string labelValue(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -30,8 +34,7 @@ std::string number(double v) {
 
 }  // namespace
 
-void Metrics::observe(std::string_view route, std::string_view method, int status,
-                      double seconds) {
+void Metrics::observe(std::string_view route, std::string_view method, int status, double seconds) {
   std::lock_guard<std::mutex> lock(mu_);
   ++requests_[{std::string(route), std::string(method), status}];
   Histogram& h = durations_[std::string(route)];
@@ -50,9 +53,8 @@ std::string Metrics::render() const {
   out += "# TYPE zugong_http_requests_total counter\n";
   for (const auto& [key, n] : requests_) {
     const auto& [route, method, status] = key;
-    out += "zugong_http_requests_total{route=\"" + labelValue(route) + "\",method=\"" +
-           labelValue(method) + "\",status=\"" + std::to_string(status) + "\"} " +
-           std::to_string(n) + "\n";
+    out += "zugong_http_requests_total{route=\"" + labelValue(route) + "\",method=\"" + labelValue(method) +
+           "\",status=\"" + std::to_string(status) + "\"} " + std::to_string(n) + "\n";
   }
   out += "# HELP zugong_http_request_duration_seconds HTTP request latency by route.\n";
   out += "# TYPE zugong_http_request_duration_seconds histogram\n";
@@ -61,25 +63,22 @@ std::string Metrics::render() const {
     uint64_t cumulative = 0;
     for (size_t i = 0; i < kBuckets.size(); ++i) {
       cumulative += h.buckets[i];
-      out += "zugong_http_request_duration_seconds_bucket{route=\"" + r + "\",le=\"" +
-             number(kBuckets[i]) + "\"} " + std::to_string(cumulative) + "\n";
+      out += "zugong_http_request_duration_seconds_bucket{route=\"" + r + "\",le=\"" + number(kBuckets[i]) + "\"} " +
+             std::to_string(cumulative) + "\n";
     }
-    out += "zugong_http_request_duration_seconds_bucket{route=\"" + r + "\",le=\"+Inf\"} " +
-           std::to_string(h.count) + "\n";
+    out += "zugong_http_request_duration_seconds_bucket{route=\"" + r + "\",le=\"+Inf\"} " + std::to_string(h.count) +
+           "\n";
     out += "zugong_http_request_duration_seconds_sum{route=\"" + r + "\"} " + number(h.sum) + "\n";
-    out += "zugong_http_request_duration_seconds_count{route=\"" + r + "\"} " +
-           std::to_string(h.count) + "\n";
+    out += "zugong_http_request_duration_seconds_count{route=\"" + r + "\"} " + std::to_string(h.count) + "\n";
   }
   out += "# HELP zugong_http_errors_total HTTP responses with a 5xx status, by route.\n";
   out += "# TYPE zugong_http_errors_total counter\n";
   for (const auto& [route, n] : errors_) {
-    out += "zugong_http_errors_total{route=\"" + labelValue(route) + "\"} " + std::to_string(n) +
-           "\n";
+    out += "zugong_http_errors_total{route=\"" + labelValue(route) + "\"} " + std::to_string(n) + "\n";
   }
   out += "# HELP zugong_http_connections_active Open HTTP connections.\n";
   out += "# TYPE zugong_http_connections_active gauge\n";
-  out += "zugong_http_connections_active " +
-         std::to_string(connections_.load(std::memory_order_relaxed)) + "\n";
+  out += "zugong_http_connections_active " + std::to_string(connections_.load(std::memory_order_relaxed)) + "\n";
   out += "# HELP zugong_process_resident_memory_bytes Resident memory of the process.\n";
   out += "# TYPE zugong_process_resident_memory_bytes gauge\n";
   out += "zugong_process_resident_memory_bytes " + std::to_string(residentMemoryBytes()) + "\n";

@@ -34,8 +34,18 @@ std::string_view trim(std::string_view s) {
 bool isAttrChar(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '!': case '#': case '$': case '&': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '&':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
       return true;
     default:
       return false;
@@ -104,8 +114,7 @@ Response Response::text(int status, std::string body, std::string contentType) {
   return r;
 }
 
-Response Response::download(std::string body, std::string contentType,
-                            const std::string& fileName) {
+Response Response::download(std::string body, std::string contentType, const std::string& fileName) {
   Response r;
   r.body = std::move(body);
   r.contentType = std::move(contentType);
@@ -132,8 +141,7 @@ Response Response::download(std::string body, std::string contentType,
     }
   }
   if (fallback.empty()) fallback = "download";
-  r.setHeader("Content-Disposition",
-              "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded);
+  r.setHeader("Content-Disposition", "attachment; filename=\"" + fallback + "\"; filename*=UTF-8''" + encoded);
   return r;
 }
 
@@ -171,8 +179,7 @@ std::map<std::string, std::string> parseQuery(std::string_view q) {
     size_t eq = pair.find('=');
     std::string key = percentDecode(pair.substr(0, eq), true);
     if (key.empty()) continue;
-    std::string value =
-        eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
+    std::string value = eq == std::string_view::npos ? std::string() : percentDecode(pair.substr(eq + 1), true);
     out[std::move(key)] = std::move(value);  // the last occurrence wins
   }
   return out;

@@ -173,8 +173,7 @@ TEST(Request, HeaderCookieQueryAndId) {
   r.params["big"] = "999999999999999999";
   EXPECT_EQ(r.idParam(), 42);
   EXPECT_EQ(r.idParam("big"), 999999999999999999LL);
-  for (const char* bad : {"0", "-1", "+1", "1a", "", " 1", "1.0", "9999999999999999999",
-                          "00000000000000000001"}) {
+  for (const char* bad : {"0", "-1", "+1", "1a", "", " 1", "1.0", "9999999999999999999", "00000000000000000001"}) {
     r.params["x"] = bad;
     try {
       r.idParam("x");
@@ -210,10 +209,10 @@ TEST(Response, TextAndDownload) {
 
 TEST(ParseRequest, BuildsTheRequestTheRouterSees) {
   Request r;
-  ASSERT_TRUE(parseRequestForFuzz(
-      "POST /api/%E5%85%9A/x?q=%E4%B8%AD+1&n=2 HTTP/1.1\r\nHost: a\r\nX-Thing: 1\r\n"
-      "Cookie: a=1\r\nCookie: b=2\r\nContent-Length: 5\r\n\r\nhello",
-      r));
+  ASSERT_TRUE(
+      parseRequestForFuzz("POST /api/%E5%85%9A/x?q=%E4%B8%AD+1&n=2 HTTP/1.1\r\nHost: a\r\nX-Thing: 1\r\n"
+                          "Cookie: a=1\r\nCookie: b=2\r\nContent-Length: 5\r\n\r\nhello",
+                          r));
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.target, "/api/%E5%85%9A/x?q=%E4%B8%AD+1&n=2");
   EXPECT_EQ(r.path, "/api/党/x");
@@ -224,8 +223,8 @@ TEST(ParseRequest, BuildsTheRequestTheRouterSees) {
   EXPECT_EQ(r.body, "hello");
 
   Request chunked;
-  ASSERT_TRUE(parseRequestForFuzz(
-      "POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", chunked));
+  ASSERT_TRUE(
+      parseRequestForFuzz("POST /a HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", chunked));
   EXPECT_EQ(chunked.body, "abc");
 }
 
@@ -233,11 +232,10 @@ TEST(ParseRequest, RejectsMalformedInput) {
   Request r;
   EXPECT_FALSE(parseRequestForFuzz("", r));
   EXPECT_FALSE(parseRequestForFuzz("GARBAGE\r\n\r\n", r));
-  EXPECT_FALSE(parseRequestForFuzz("GET / HTTP/1.1\r\nHost: a\r\n", r));  // incomplete
+  EXPECT_FALSE(parseRequestForFuzz("GET / HTTP/1.1\r\nHost: a\r\n", r));   // incomplete
   EXPECT_FALSE(parseRequestForFuzz("GET http://x/ HTTP/1.1\r\n\r\n", r));  // not origin form
   EXPECT_FALSE(parseRequestForFuzz("GET / HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n", r));
-  EXPECT_FALSE(
-      parseRequestForFuzz("GET / HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", r));
+  EXPECT_FALSE(parseRequestForFuzz("GET / HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", r));
   EXPECT_FALSE(parseRequestForFuzz("GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab", r));
   // Every prefix of a valid request is handled without crashing.
   std::string full = "POST /api/x?a=%41 HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc";

@@ -90,8 +90,7 @@ const std::string* findHeader(const Response& r, std::string_view name) {
   return nullptr;
 }
 
-Response jsonError(int status, std::string_view code, std::string_view message,
-                   std::string_view field = {}) {
+Response jsonError(int status, std::string_view code, std::string_view message, std::string_view field = {}) {
   boost::json::object o;
   o["code"] = code;
   o["message"] = message;
@@ -248,15 +247,14 @@ struct Server::Impl {
 
   asio::awaitable<void> listen();
   asio::awaitable<void> session(std::shared_ptr<Conn> c);
-  asio::awaitable<Sent> send(Conn& c, Response res, const Request& req, Kind kind,
-                             unsigned version, bool keepAlive);
+  asio::awaitable<Sent> send(Conn& c, Response res, const Request& req, Kind kind, unsigned version, bool keepAlive);
   Dispatch dispatch(Request& req) const;
   Response produce(const Dispatch& d, Request& req);
   Response serveStatic(const Request& req) const;
   void beginShutdown();
   asio::awaitable<void> watchdog();
-  void record(const std::string& label, const std::string& method, const std::string& target,
-              int status, uint64_t bytes, Clock::time_point start, const std::string& ip);
+  void record(const std::string& label, const std::string& method, const std::string& target, int status,
+              uint64_t bytes, Clock::time_point start, const std::string& ip);
 };
 
 namespace {
@@ -273,12 +271,11 @@ void logCoroutineException(std::exception_ptr e) {
 }
 
 template <class Body>
-void applyHeaders(bhttp::response<Body>& m, const Response& r, const std::string& contentType,
-                  bool isApi) {
+void applyHeaders(bhttp::response<Body>& m, const Response& r, const std::string& contentType, bool isApi) {
   m.set(bhttp::field::content_type, contentType);
   for (const auto& [name, value] : r.headers) {
-    if (iequals(name, "content-type") || iequals(name, "content-length") ||
-        iequals(name, "transfer-encoding") || iequals(name, "connection")) {
+    if (iequals(name, "content-type") || iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+        iequals(name, "connection")) {
       continue;
     }
     if (name.empty() || !validHeaderText(name) || !validHeaderText(value)) {
@@ -394,8 +391,8 @@ Response Server::Impl::serveStatic(const Request& req) const {
   return r;
 }
 
-asio::awaitable<Sent> Server::Impl::send(Conn& c, Response res, const Request& req, Kind kind,
-                                         unsigned version, bool keepAlive) {
+asio::awaitable<Sent> Server::Impl::send(Conn& c, Response res, const Request& req, Kind kind, unsigned version,
+                                         bool keepAlive) {
   Sent out;
   bool head = req.method == "HEAD";
   bool isApi = kind == Kind::Api;
@@ -425,8 +422,7 @@ asio::awaitable<Sent> Server::Impl::send(Conn& c, Response res, const Request& r
         auto [ec, n] = co_await bhttp::async_write(c.stream, m, kTuple);
         out.ec = ec;
       } else {
-        bhttp::response<bhttp::file_body> m(std::piecewise_construct,
-                                            std::make_tuple(std::move(file)));
+        bhttp::response<bhttp::file_body> m(std::piecewise_construct, std::make_tuple(std::move(file)));
         m.version(version);
         m.result(static_cast<unsigned>(res.status));
         applyHeaders(m, res, type, isApi);
@@ -441,8 +437,7 @@ asio::awaitable<Sent> Server::Impl::send(Conn& c, Response res, const Request& r
     if (kind == Kind::Static) {
       res = jsonError(404, "not_found", "文件不存在");
     } else {
-      spdlog::error("{} {}: cannot open response file {}: {}", req.method, req.target,
-                    res.filePath, fec.message());
+      spdlog::error("{} {}: cannot open response file {}: {}", req.method, req.target, res.filePath, fec.message());
       res = internalError();
     }
   }
@@ -474,9 +469,8 @@ asio::awaitable<Sent> Server::Impl::send(Conn& c, Response res, const Request& r
   co_return out;
 }
 
-void Server::Impl::record(const std::string& label, const std::string& method,
-                          const std::string& target, int status, uint64_t bytes,
-                          Clock::time_point start, const std::string& ip) {
+void Server::Impl::record(const std::string& label, const std::string& method, const std::string& target, int status,
+                          uint64_t bytes, Clock::time_point start, const std::string& ip) {
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   metrics.observe(label, method, status, seconds);
   if (cfg.logRequests) {
@@ -500,8 +494,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> c) {
     if (buffer.size() == 0) {
       c->idle = true;
       if (stopping) break;
-      c->stream.expires_after(
-          std::chrono::seconds(first ? cfg.readTimeoutSeconds : cfg.idleTimeoutSeconds));
+      c->stream.expires_after(std::chrono::seconds(first ? cfg.readTimeoutSeconds : cfg.idleTimeoutSeconds));
       auto [ec, n] = co_await c->stream.async_read_some(buffer.prepare(4096), kTuple);
       c->idle = false;
       if (ec) break;
@@ -519,8 +512,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> c) {
     req.remoteIp = ip;
     bool badRequest = false;
     if (hec) {
-      if (!isHttpError(hec) || hec == bhttp::error::end_of_stream ||
-          hec == bhttp::error::partial_message) {
+      if (!isHttpError(hec) || hec == bhttp::error::end_of_stream || hec == bhttp::error::partial_message) {
         break;  // closed, reset or timed out: nothing to answer
       }
       badRequest = true;
@@ -528,14 +520,12 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> c) {
       badRequest = true;
     }
     if (badRequest) {
-      Response res = hec == bhttp::error::header_limit
-                         ? jsonError(431, "header_too_large", "请求头过大")
-                         : jsonError(400, "bad_request", "请求格式错误");
+      Response res = hec == bhttp::error::header_limit ? jsonError(431, "header_too_large", "请求头过大")
+                                                       : jsonError(400, "bad_request", "请求格式错误");
       Request dummy;
       dummy.method = "-";
       Sent sent = co_await send(*c, std::move(res), dummy, Kind::Static, 11, false);
-      record("unmatched", "-", req.target.empty() ? "-" : req.target, sent.status, sent.bytes,
-             start, ip);
+      record("unmatched", "-", req.target.empty() ? "-" : req.target, sent.status, sent.bytes, start, ip);
       linger = true;
       break;
     }
@@ -557,8 +547,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> c) {
         tooLarge = true;
       } else if (bec) {
         if (!isHttpError(bec) || bec == bhttp::error::partial_message) break;
-        Sent sent = co_await send(*c, jsonError(400, "bad_request", "请求格式错误"), req,
-                                  Kind::Static, version, false);
+        Sent sent = co_await send(*c, jsonError(400, "bad_request", "请求格式错误"), req, Kind::Static, version, false);
         record(d.label, req.method, req.target, sent.status, sent.bytes, start, ip);
         linger = true;
         break;
@@ -652,8 +641,7 @@ asio::awaitable<void> Server::Impl::watchdog() {
       if (conns.empty()) co_return;
     }
     if (Clock::now() >= deadline) {
-      spdlog::warn("http: requests still running after {}s; stopping anyway",
-                   kShutdownGrace.count());
+      spdlog::warn("http: requests still running after {}s; stopping anyway", kShutdownGrace.count());
       ioc.stop();
       co_return;
     }
@@ -662,8 +650,7 @@ asio::awaitable<void> Server::Impl::watchdog() {
   }
 }
 
-Server::Server(ServerConfig cfg, Router router)
-    : impl_(std::make_unique<Impl>(std::move(cfg), std::move(router))) {}
+Server::Server(ServerConfig cfg, Router router) : impl_(std::make_unique<Impl>(std::move(cfg), std::move(router))) {}
 
 Server::~Server() = default;
 
@@ -678,8 +665,7 @@ void Server::run() {
     tcp::resolver resolver(s.ioc);
     auto results = resolver.resolve(s.cfg.host, std::to_string(s.cfg.port), ec);
     if (ec || results.empty()) {
-      throw std::runtime_error("cannot resolve listen address " + s.cfg.host + ": " +
-                               ec.message());
+      throw std::runtime_error("cannot resolve listen address " + s.cfg.host + ": " + ec.message());
     }
     endpoint = results.begin()->endpoint();
   }
@@ -689,8 +675,8 @@ void Server::run() {
     s.acceptor.bind(endpoint);
     s.acceptor.listen(asio::socket_base::max_listen_connections);
   } catch (const boost::system::system_error& e) {
-    throw std::runtime_error("cannot listen on " + s.cfg.host + ":" + std::to_string(s.cfg.port) +
-                             ": " + e.code().message());
+    throw std::runtime_error("cannot listen on " + s.cfg.host + ":" + std::to_string(s.cfg.port) + ": " +
+                             e.code().message());
   }
   s.boundPort = s.acceptor.local_endpoint().port();
 

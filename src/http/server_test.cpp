@@ -1,13 +1,12 @@
 // The real server on 127.0.0.1 with an ephemeral port, spoken to over plain POSIX sockets.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <filesystem>
@@ -18,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "http/http.h"
@@ -89,9 +89,7 @@ class Client {
       r.headers[name] = v == std::string::npos ? "" : line.substr(v);
     }
     if (r.status / 100 == 1) return r;  // interim response
-    size_t length = head ? 0 : std::stoul(r.header("content-length").empty()
-                                              ? "0"
-                                              : r.header("content-length"));
+    size_t length = head ? 0 : std::stoul(r.header("content-length").empty() ? "0" : r.header("content-length"));
     while (buf_.size() < length) {
       if (!fill()) return std::nullopt;
     }
@@ -119,22 +117,20 @@ class Client {
   std::string buf_;
 };
 
-std::string req(const std::string& method, const std::string& target,
-                const std::string& body = "", const std::string& extra = "") {
+std::string req(const std::string& method, const std::string& target, const std::string& body = "",
+                const std::string& extra = "") {
   std::string s = method + " " + target + " HTTP/1.1\r\nHost: test\r\n" + extra;
   if (!body.empty() || method == "POST") s += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   return s + "\r\n" + body;
 }
 
-const std::string kInternalBody =
-    R"({"code":"internal","message":"服务器内部错误，请稍后重试","field":""})";
+const std::string kInternalBody = R"({"code":"internal","message":"服务器内部错误，请稍后重试","field":""})";
 
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("zg_http_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() / ("zg_http_test_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "www" / "assets");
     write(dir_ / "www" / "index.html", "<html>app</html>");
@@ -151,8 +147,7 @@ class ServerTest : public ::testing::Test {
 
     Router r;
     r.add("GET", "/api/items/:id", [](Request& q) {
-      return Response::text(200, "{\"id\":" + std::to_string(q.idParam()) + "}",
-                            "application/json; charset=utf-8");
+      return Response::text(200, "{\"id\":" + std::to_string(q.idParam()) + "}", "application/json; charset=utf-8");
     });
     r.add("GET", "/api/items/special", [](Request&) { return Response::text(200, "special"); });
     r.add("POST", "/api/echo", [](Request& q) {
@@ -161,20 +156,15 @@ class ServerTest : public ::testing::Test {
       res.setHeader("X-Cookie", q.cookie("sid"));
       return res;
     });
-    r.add("POST", "/api/small", [](Request& q) { return Response::text(200, "got " + q.body); },
-          RouteOptions{.bodyLimit = 16});
-    r.add("GET", "/api/invalid", [](Request&) -> Response {
-      throw zg::Error::invalid("name", "姓名不能为空");
-    });
-    r.add("GET", "/api/boom", [](Request&) -> Response {
-      throw std::runtime_error("database password is hunter2");
-    });
-    r.add("GET", "/api/internal", [](Request&) -> Response {
-      throw zg::Error::internal("disk quota exceeded on /var/lib");
-    });
-    r.add("GET", "/api/download", [](Request&) {
-      return Response::download("a,b\n", "text/csv; charset=utf-8", "名册.csv");
-    });
+    r.add(
+        "POST", "/api/small", [](Request& q) { return Response::text(200, "got " + q.body); },
+        RouteOptions{.bodyLimit = 16});
+    r.add("GET", "/api/invalid", [](Request&) -> Response { throw zg::Error::invalid("name", "姓名不能为空"); });
+    r.add("GET", "/api/boom", [](Request&) -> Response { throw std::runtime_error("database password is hunter2"); });
+    r.add("GET", "/api/internal",
+          [](Request&) -> Response { throw zg::Error::internal("disk quota exceeded on /var/lib"); });
+    r.add("GET", "/api/download",
+          [](Request&) { return Response::download("a,b\n", "text/csv; charset=utf-8", "名册.csv"); });
     std::string pdf = (dir_ / "report.pdf").string();
     r.add("GET", "/api/file", [pdf](Request&) {
       Response res;
@@ -215,9 +205,7 @@ class ServerTest : public ::testing::Test {
     fs::remove_all(dir_);
   }
 
-  static void write(const fs::path& p, const std::string& text) {
-    std::ofstream(p, std::ios::binary) << text;
-  }
+  static void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
   // One request on a fresh connection.
   Reply get(const std::string& raw, bool head = false) {
@@ -319,8 +307,9 @@ TEST_F(ServerTest, BodyLimits) {
   EXPECT_TRUE(c.closedByServer());
 
   // Chunked bodies are held to the same limit.
-  Reply chunked = get("POST /api/small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
+  Reply chunked =
+      get("POST /api/small HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+          "10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
   EXPECT_EQ(chunked.status, 413);
 
   // Routes without options get the default 64 KB; a larger body is refused up front.
@@ -410,8 +399,8 @@ TEST_F(ServerTest, StaticFilesAndSpaFallback) {
 }
 
 TEST_F(ServerTest, StaticRejectsTraversal) {
-  for (const char* target : {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt",
-                             "/a%00.html", "/..%5csecret.txt"}) {
+  for (const char* target :
+       {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/a%00.html", "/..%5csecret.txt"}) {
     Reply r = get(req("GET", target));
     EXPECT_EQ(r.status, 400) << target;
     EXPECT_EQ(r.body.find("top secret"), std::string::npos) << target;
@@ -478,32 +467,39 @@ TEST_F(ServerTest, Metrics) {
   get(req("GET", "/api/boom"));
   get(req("GET", "/api/nope"));
   get(req("GET", "/"));
-  Reply m = get(req("GET", "/metrics"));
+  const std::vector<std::string> expected = {
+      "zugong_http_requests_total{route=\"/api/items/:id\",method=\"GET\",status=\"200\"} 2\n",
+      "zugong_http_requests_total{route=\"/api/boom\",method=\"GET\",status=\"500\"} 1\n",
+      "zugong_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n",
+      "zugong_http_requests_total{route=\"static\",method=\"GET\",status=\"200\"} 1\n",
+      "# TYPE zugong_http_request_duration_seconds histogram\n",
+      "zugong_http_request_duration_seconds_bucket{route=\"/api/items/:id\",le=\"0.001\"} ",
+      "zugong_http_request_duration_seconds_bucket{route=\"/api/items/:id\",le=\"0.0025\"} ",
+      "zugong_http_request_duration_seconds_bucket{route=\"/api/items/:id\",le=\"10\"} 2\n",
+      "zugong_http_request_duration_seconds_bucket{route=\"/api/items/:id\",le=\"+Inf\"} 2\n",
+      "zugong_http_request_duration_seconds_count{route=\"/api/items/:id\"} 2\n",
+      "zugong_http_errors_total{route=\"/api/boom\"} 1\n",
+  };
+  auto missing = [&](const std::string& text) {
+    for (const auto& e : expected) {
+      if (text.find(e) == std::string::npos) return e;
+    }
+    return std::string();
+  };
+  // A request is counted just after its response is written: poll until the last ones show.
+  Reply m;
+  for (int i = 0; i < 100; ++i) {
+    m = get(req("GET", "/metrics"));
+    if (missing(m.body).empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   EXPECT_EQ(m.status, 200);
   EXPECT_EQ(m.header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  const std::string& t = m.body;
-  EXPECT_NE(t.find("zugong_http_requests_total{route=\"/api/items/:id\",method=\"GET\",status=\"200\"} 2\n"),
-            std::string::npos)
-      << t;
-  EXPECT_NE(t.find("zugong_http_requests_total{route=\"/api/boom\",method=\"GET\",status=\"500\"} 1\n"),
-            std::string::npos);
-  EXPECT_NE(t.find("zugong_http_requests_total{route=\"unmatched\",method=\"GET\",status=\"404\"} 1\n"),
-            std::string::npos);
-  EXPECT_NE(t.find("zugong_http_requests_total{route=\"static\",method=\"GET\",status=\"200\"} 1\n"),
-            std::string::npos);
-  EXPECT_NE(t.find("# TYPE zugong_http_request_duration_seconds histogram"), std::string::npos);
-  EXPECT_NE(t.find("zugong_http_request_duration_seconds_bucket{route=\"/api/items/:id\",le=\"+Inf\"} 2\n"),
-            std::string::npos);
-  EXPECT_NE(t.find("zugong_http_request_duration_seconds_count{route=\"/api/items/:id\"} 2\n"),
-            std::string::npos);
-  EXPECT_NE(t.find("le=\"0.001\""), std::string::npos);
-  EXPECT_NE(t.find("le=\"10\""), std::string::npos);
-  EXPECT_NE(t.find("le=\"0.0025\""), std::string::npos);
-  EXPECT_NE(t.find("zugong_http_errors_total{route=\"/api/boom\"} 1\n"), std::string::npos);
+  EXPECT_EQ(missing(m.body), "") << m.body;
   const std::string rssPrefix = "\nzugong_process_resident_memory_bytes ";
-  size_t rss = t.find(rssPrefix);
+  size_t rss = m.body.find(rssPrefix);
   ASSERT_NE(rss, std::string::npos);
-  EXPECT_GT(std::stoull(t.substr(rss + rssPrefix.size())), 1000000u);
+  EXPECT_GT(std::stoull(m.body.substr(rss + rssPrefix.size())), 1000000u);
 }
 
 TEST_F(ServerTest, RequestLogLine) {

@@ -25,9 +25,7 @@ void ensureSodium() {
   });
 }
 
-const unsigned char* bytes(std::string_view s) {
-  return reinterpret_cast<const unsigned char*>(s.data());
-}
+const unsigned char* bytes(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 std::string toHex(const unsigned char* p, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -42,8 +40,7 @@ std::string toHex(const unsigned char* p, size_t n) {
 std::string hmacRaw(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), out,
-            &len)) {
+  if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), out, &len)) {
     throw Error::internal("HMAC-SHA-256 failed");
   }
   return std::string(reinterpret_cast<char*>(out), len);
@@ -77,9 +74,8 @@ int b64Value(char c) {
 std::string hashPassword(std::string_view password) {
   ensureSodium();
   char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(),
-                            crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
     throw Error::internal("crypto_pwhash_str failed (out of memory?)");
   }
   return out;
@@ -131,11 +127,10 @@ std::string FieldCipher::encrypt(std::string_view plain) const {
   if (!ctx || EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceLen, nullptr) != 1 ||
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, bytes(key_), o) != 1 ||
-      (!plain.empty() && EVP_EncryptUpdate(ctx.get(), o + kNonceLen, &len, bytes(plain),
-                                           static_cast<int>(plain.size())) != 1) ||
+      (!plain.empty() &&
+       EVP_EncryptUpdate(ctx.get(), o + kNonceLen, &len, bytes(plain), static_cast<int>(plain.size())) != 1) ||
       EVP_EncryptFinal_ex(ctx.get(), o + kNonceLen + len, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagLen,
-                          o + kNonceLen + plain.size()) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagLen, o + kNonceLen + plain.size()) != 1) {
     throw Error::internal("AES-256-GCM encryption failed");
   }
   return base64Encode(out);
@@ -168,9 +163,7 @@ std::string FieldCipher::decrypt(std::string_view sealed) const {
   return plain;
 }
 
-std::string FieldCipher::lookupHash(std::string_view plain) const {
-  return hmacHex(macKey_, plain);
-}
+std::string FieldCipher::lookupHash(std::string_view plain) const { return hmacHex(macKey_, plain); }
 
 std::string base64Encode(std::string_view in) {
   std::string out;

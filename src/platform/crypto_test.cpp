@@ -62,9 +62,8 @@ TEST(Crypto, PasswordHashingFromThreads) {
 
 TEST(FieldCipher, RoundTrip) {
   FieldCipher c(testKey());
-  for (std::string plain : {std::string(), std::string("11010519491231002X"),
-                            std::string("张三 13812345678"), std::string(5000, 'z'),
-                            std::string("a\0b", 3)}) {
+  for (std::string plain : {std::string(), std::string("11010519491231002X"), std::string("张三 13812345678"),
+                            std::string(5000, 'z'), std::string("a\0b", 3)}) {
     std::string sealed = c.encrypt(plain);
     EXPECT_EQ(base64Decode(sealed).size(), 12 + plain.size() + 16);
     EXPECT_EQ(c.decrypt(sealed), plain);
@@ -116,9 +115,13 @@ TEST(FieldCipher, LookupHashIsDeterministicAndKeyed) {
 }
 
 TEST(Encoding, Base64Rfc4648) {
-  const std::pair<const char*, const char*> cases[] = {
-      {"", ""},          {"f", "Zg=="},         {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> cases[] = {{"", ""},
+                                                       {"f", "Zg=="},
+                                                       {"fo", "Zm8="},
+                                                       {"foo", "Zm9v"},
+                                                       {"foob", "Zm9vYg=="},
+                                                       {"fooba", "Zm9vYmE="},
+                                                       {"foobar", "Zm9vYmFy"}};
   for (auto [plain, enc] : cases) {
     EXPECT_EQ(base64Encode(plain), enc);
     EXPECT_EQ(base64Decode(enc), plain);

@@ -4,8 +4,8 @@
 #include <unicode/translit.h>
 #include <unicode/unistr.h>
 
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -30,14 +30,12 @@ const Translit& translit() {
   static Translit t;
   std::call_once(once, [] {
     UErrorCode st = U_ZERO_ERROR;
-    t.proto.reset(icu::Transliterator::createInstance("Han-Latin; Latin-ASCII; Lower",
-                                                      UTRANS_FORWARD, st));
+    t.proto.reset(icu::Transliterator::createInstance("Han-Latin; Latin-ASCII; Lower", UTRANS_FORWARD, st));
     if (U_FAILURE(st) || !t.proto) {
       throw Error::internal(std::string("ICU Han-Latin transliterator: ") + u_errorName(st));
     }
     st = U_ZERO_ERROR;
-    std::unique_ptr<icu::Transliterator> han(
-        icu::Transliterator::createInstance("Han-Latin", UTRANS_FORWARD, st));
+    std::unique_ptr<icu::Transliterator> han(icu::Transliterator::createInstance("Han-Latin", UTRANS_FORWARD, st));
     if (U_FAILURE(st) || !han) return;
     icu::UnicodeString rules;
     han->toRules(rules, false);
@@ -55,8 +53,8 @@ const Translit& translit() {
       int32_t semi = rules.indexOf(u';', c);
       if (gt < 0 || semi < 0 || semi < gt || rules.moveIndex32(c, 1) != gt) continue;
       icu::UnicodeString reading = rules.tempSubString(gt + 3, semi - gt - 3);
-      std::unique_ptr<icu::Transliterator> fold(icu::Transliterator::createInstance(
-          "Latin-ASCII; Lower", UTRANS_FORWARD, st));
+      std::unique_ptr<icu::Transliterator> fold(
+          icu::Transliterator::createInstance("Latin-ASCII; Lower", UTRANS_FORWARD, st));
       if (U_FAILURE(st) || !fold) return;
       fold->transliterate(reading);
       std::string r;
@@ -89,13 +87,9 @@ icu::Collator& collator() {
   return *mine;
 }
 
-bool isAsciiAlnum(UChar32 c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+bool isAsciiAlnum(UChar32 c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-char lowerAscii(UChar32 c) {
-  return static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-}
+char lowerAscii(UChar32 c) { return static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c); }
 
 // Transliterates and keeps only [a-z0-9], with spaces kept as syllable separators.
 std::string latin(const icu::UnicodeString& in) {
@@ -138,8 +132,7 @@ std::vector<std::string_view> syllables(std::string_view utf8) {
   const Translit& t = translit();
   // Views below point into the cache: bound it only between calls.
   if (charCache.size() > 50000) charCache.clear();
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
   std::vector<std::string_view> out;
   int32_t n = u.length();
   for (int32_t i = 0; i < n; i = u.moveIndex32(i, 1)) {
@@ -180,8 +173,7 @@ std::string full(std::string_view utf8) {
 }
 
 std::string sortKey(std::string_view utf8) {
-  icu::UnicodeString u = icu::UnicodeString::fromUTF8(
-      icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
+  icu::UnicodeString u = icu::UnicodeString::fromUTF8(icu::StringPiece(utf8.data(), static_cast<int32_t>(utf8.size())));
   icu::Collator& coll = collator();
   uint8_t buf[256];
   std::vector<uint8_t> big;

@@ -1,16 +1,14 @@
 #include "platform/tabular.h"
 
 #include <minizip/unzip.h>
-#include <pugixml.hpp>
 #include <unicode/ucnv.h>
+#include <unistd.h>
 #include <xlsxwriter.h>
 
-#include <unistd.h>
-
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <chrono>
-#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +16,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <pugixml.hpp>
 #include <set>
 #include <sstream>
 #include <unordered_map>
@@ -58,8 +57,8 @@ std::optional<std::string> decodeGb18030(std::string_view bytes) {
   std::unique_ptr<UConverter, void (*)(UConverter*)> guard(cnv, ucnv_close);
   ucnv_setToUCallBack(cnv, UCNV_TO_U_CALLBACK_STOP, nullptr, nullptr, nullptr, &st);
   std::string out(bytes.size() * 2 + 16, '\0');
-  int32_t n = ucnv_toAlgorithmic(UCNV_UTF8, cnv, out.data(), static_cast<int32_t>(out.size()),
-                                 bytes.data(), static_cast<int32_t>(bytes.size()), &st);
+  int32_t n = ucnv_toAlgorithmic(UCNV_UTF8, cnv, out.data(), static_cast<int32_t>(out.size()), bytes.data(),
+                                 static_cast<int32_t>(bytes.size()), &st);
   if (U_FAILURE(st)) return std::nullopt;
   out.resize(n);
   return out;
@@ -77,8 +76,7 @@ Sheet readCsv(std::string_view bytes) {
   if (bytes.substr(0, 3) == kBom) {
     text = bytes.substr(3);
     if (!isValidUtf8(text)) {
-      throw Error::invalid("file", "CSV 文件编码无效：文件声明为 UTF-8 但内容不是 UTF-8",
-                           "file.encoding");
+      throw Error::invalid("file", "CSV 文件编码无效：文件声明为 UTF-8 但内容不是 UTF-8", "file.encoding");
     }
   } else if (isValidUtf8(bytes)) {
     text = bytes;
@@ -86,15 +84,14 @@ Sheet readCsv(std::string_view bytes) {
     decoded = std::move(*gb);
     text = decoded;
   } else {
-    throw Error::invalid("file", "无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV",
-                         "file.encoding");
+    throw Error::invalid("file", "无法识别 CSV 文件的编码，请另存为 UTF-8 或 GBK 编码的 CSV", "file.encoding");
   }
   Sheet sheet;
   sheet.name = "Sheet1";
   auto& rows = sheet.rows;
   std::vector<std::string> row;
   std::string cell;
-  bool quoted = false;     // inside a quoted field
+  bool quoted = false;      // inside a quoted field
   bool rowStarted = false;  // something seen on this line
   size_t i = 0, n = text.size();
   auto endCell = [&] {
@@ -221,9 +218,7 @@ uLong ZCALLBACK memWrite(voidpf, voidpf, const void*, uLong) { return 0; }
 ZPOS64_T ZCALLBACK memTell(voidpf, voidpf stream) { return static_cast<MemStream*>(stream)->pos; }
 long ZCALLBACK memSeek(voidpf, voidpf stream, ZPOS64_T offset, int origin) {
   auto* m = static_cast<MemStream*>(stream);
-  uint64_t base = origin == ZLIB_FILEFUNC_SEEK_SET ? 0
-                  : origin == ZLIB_FILEFUNC_SEEK_CUR ? m->pos
-                                                     : m->size;
+  uint64_t base = origin == ZLIB_FILEFUNC_SEEK_SET ? 0 : origin == ZLIB_FILEFUNC_SEEK_CUR ? m->pos : m->size;
   if (offset > m->size || base + offset > m->size) return -1;
   m->pos = base + offset;
   return 0;
@@ -276,8 +271,8 @@ class Zip {
         }
         out.resize(std::max<size_t>(out.size() * 2, 65536));
       }
-      int r = unzReadCurrentFile(zf_, out.data() + got, static_cast<unsigned>(std::min<size_t>(
-                                                            out.size() - got, 1u << 30)));
+      int r = unzReadCurrentFile(zf_, out.data() + got,
+                                 static_cast<unsigned>(std::min<size_t>(out.size() - got, 1u << 30)));
       if (r < 0) {
         unzCloseCurrentFile(zf_);
         badXlsx("压缩数据损坏（" + name + "）");
@@ -429,8 +424,7 @@ class XmlPull {
         uint32_t cp = 0;
         bool hex = ent[1] == 'x' || ent[1] == 'X';
         std::string_view digits = ent.substr(hex ? 2 : 1);
-        auto [ptr, ec] =
-            std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
         if (ec != std::errc() || ptr != digits.data() + digits.size() || digits.empty()) {
           badXlsx("XML 实体格式错误");
         }
@@ -628,7 +622,7 @@ std::optional<std::string> serialToIso(double serial, bool date1904) {
   sys_days base = date1904 ? sys_days(year(1904) / 1 / 1) : sys_days(year(1899) / 12 / 30);
   if (!date1904) {
     if (days == 60) return std::string("1900-02-28");  // Excel's phantom 1900-02-29
-    if (days < 60) ++days;  // before the phantom day, serial 1 is 1900-01-01
+    if (days < 60) ++days;                             // before the phantom day, serial 1 is 1900-01-01
   }
   year_month_day ymd{base + std::chrono::days(days)};
   Date dt{static_cast<int>(ymd.year()), static_cast<int>(static_cast<unsigned>(ymd.month())),
@@ -797,8 +791,7 @@ Sheet readXlsx(std::string_view bytes) {
     if (auto fmts = childLocal(root, "numFmts")) {
       for (pugi::xml_node f = fmts.first_child(); f; f = f.next_sibling()) {
         if (localName(f) != "numFmt") continue;
-        customDate[f.attribute("numFmtId").as_int(-1)] =
-            isDateFormatCode(f.attribute("formatCode").value());
+        customDate[f.attribute("numFmtId").as_int(-1)] = isDateFormatCode(f.attribute("formatCode").value());
       }
     }
     if (auto xfs = childLocal(root, "cellXfs")) {
@@ -818,6 +811,7 @@ Sheet readXlsx(std::string_view bytes) {
   }
 
   std::optional<std::string> xml = zip.read(sheetPath);
+  if (!xml && sheetPath != "xl/worksheets/sheet1.xml") xml = zip.read("xl/worksheets/sheet1.xml");
   if (!xml) badXlsx("找不到工作表");
   if (!isValidUtf8(*xml)) badXlsx("工作表不是 UTF-8 编码");
 
@@ -873,10 +867,14 @@ Sheet readXlsx(std::string_view bytes) {
         hasValue = true;
         for (int d = 1; d > 0;) {
           auto kv = x.next();
-          if (kv == XmlPull::Text) x.appendText(value);
-          else if (kv == XmlPull::Start) ++d;
-          else if (kv == XmlPull::End) --d;
-          else badXlsx("XML 不完整");
+          if (kv == XmlPull::Text)
+            x.appendText(value);
+          else if (kv == XmlPull::Start)
+            ++d;
+          else if (kv == XmlPull::End)
+            --d;
+          else
+            badXlsx("XML 不完整");
         }
       } else if (depth == 1 && x.name() == "is") {
         hasValue = true;
@@ -926,9 +924,7 @@ Sheet readXlsx(std::string_view bytes) {
   return sheet;
 }
 
-Sheet read(std::string_view bytes) {
-  return sniff(bytes) == Format::Xlsx ? readXlsx(bytes) : readCsv(bytes);
-}
+Sheet read(std::string_view bytes) { return sniff(bytes) == Format::Xlsx ? readXlsx(bytes) : readCsv(bytes); }
 
 // ---------------------------------------------------------------------------------------------
 // Writing .xlsx
@@ -954,9 +950,8 @@ size_t displayWidth(std::string_view s) {
     }
     for (size_t k = 1; k < n && i + k < s.size(); ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
     i += n;
-    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-                (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-                (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+    bool wide = (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
+                (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
                 (cp >= 0xFFE0 && cp <= 0xFFE6) || cp >= 0x20000;
     w += wide ? 2 : 1;
   }
@@ -1043,8 +1038,7 @@ std::string writeXlsx(const std::vector<Sheet>& sheetsIn) {
   }
   for (const auto& sh : *sheets) {
     if (sh.rows.size() > 1048576) {
-      throw Error::invalid("", "导出的行数超过 Excel 上限（1048576 行），请缩小范围后分批导出",
-                           "export.too_many_rows");
+      throw Error::invalid("", "导出的行数超过 Excel 上限（1048576 行），请缩小范围后分批导出", "export.too_many_rows");
     }
     for (const auto& r : sh.rows) {
       if (r.size() > 16384) throw Error::internal("xlsx export: more than 16384 columns");
@@ -1096,8 +1090,7 @@ std::string writeXlsx(const std::vector<Sheet>& sheetsIn) {
         const auto& row = sh.rows[r];
         for (size_t c = 0; c < row.size(); ++c) {
           if (row[c].empty()) continue;
-          lxw_error e = worksheet_write_string(ws, static_cast<lxw_row_t>(r),
-                                               static_cast<lxw_col_t>(c),
+          lxw_error e = worksheet_write_string(ws, static_cast<lxw_row_t>(r), static_cast<lxw_col_t>(c),
                                                clampCell(row[c]).c_str(), r == 0 ? header : text);
           if (e != LXW_NO_ERROR) {
             throw Error::internal(std::string("worksheet_write_string: ") + lxw_strerror(e));

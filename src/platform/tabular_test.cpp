@@ -22,8 +22,8 @@ using Rows = std::vector<std::vector<std::string>>;
 std::string toGbk(std::string_view utf8) {
   UErrorCode st = U_ZERO_ERROR;
   std::string out(utf8.size() * 2 + 16, '\0');
-  int32_t n = ucnv_convert("GBK", "UTF-8", out.data(), static_cast<int32_t>(out.size()),
-                           utf8.data(), static_cast<int32_t>(utf8.size()), &st);
+  int32_t n = ucnv_convert("GBK", "UTF-8", out.data(), static_cast<int32_t>(out.size()), utf8.data(),
+                           static_cast<int32_t>(utf8.size()), &st);
   EXPECT_TRUE(U_SUCCESS(st)) << u_errorName(st);
   out.resize(n);
   return out;
@@ -39,8 +39,8 @@ std::string makeZip(const std::map<std::string, std::string>& parts) {
   EXPECT_NE(zf, nullptr);
   for (const auto& [name, body] : parts) {
     zip_fileinfo info{};
-    EXPECT_EQ(zipOpenNewFileInZip64(zf, name.c_str(), &info, nullptr, 0, nullptr, 0, nullptr,
-                                    Z_DEFLATED, Z_DEFAULT_COMPRESSION, 0),
+    EXPECT_EQ(zipOpenNewFileInZip64(zf, name.c_str(), &info, nullptr, 0, nullptr, 0, nullptr, Z_DEFLATED,
+                                    Z_DEFAULT_COMPRESSION, 0),
               ZIP_OK);
     EXPECT_EQ(zipWriteInFileInZip(zf, body.data(), static_cast<unsigned>(body.size())), ZIP_OK);
     EXPECT_EQ(zipCloseFileInZip(zf), ZIP_OK);
@@ -104,13 +104,12 @@ TEST(Csv, GbkEncoded) {
 
 TEST(Csv, BadInput) {
   expectFileError("a,\"unclosed\n", false);
-  expectFileError("abc\xFF\xFF", false);                 // neither UTF-8 nor GB18030
+  expectFileError("abc\xFF\xFF", false);                   // neither UTF-8 nor GB18030
   expectFileError("\xEF\xBB\xBF\xD5\xC5\xC8\xFD", false);  // BOM but GBK body
 }
 
 TEST(Csv, WriteAndRoundTrip) {
-  Sheet s{"x", {{"姓名", "备注"}, {"张三", "a,b"}, {"李四", "说\"好\""}, {"王五", "两\r\n行"},
-                {" 空格 ", ""}}};
+  Sheet s{"x", {{"姓名", "备注"}, {"张三", "a,b"}, {"李四", "说\"好\""}, {"王五", "两\r\n行"}, {" 空格 ", ""}}};
   std::string out = writeCsv(s);
   EXPECT_EQ(out.substr(0, 3), "\xEF\xBB\xBF");
   EXPECT_EQ(out.substr(3, 15), "姓名,备注\r\n");
@@ -119,8 +118,7 @@ TEST(Csv, WriteAndRoundTrip) {
 }
 
 TEST(Csv, WriteDefusesFormulas) {
-  Sheet s{"x", {{"=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "-1", "+86138",
-                 "-", "1+1"}}};
+  Sheet s{"x", {{"=HYPERLINK(\"http://x\")", "+cmd|' /C calc'!A0", "@SUM(A1)", "-1", "+86138", "-", "1+1"}}};
   Sheet back = readCsv(writeCsv(s));
   ASSERT_EQ(back.rows.size(), 1u);
   const auto& r = back.rows[0];
@@ -198,8 +196,7 @@ TEST(Xlsx, GarbageIsAFileError) {
   // A zip without a worksheet.
   expectFileError(makeZip({{"hello.txt", "hi"}}), true);
   // Broken XML in the worksheet.
-  expectFileError(makeZip({{"xl/worksheets/sheet1.xml", "<worksheet><sheetData><row><c r=\"A1"}}),
-                  true);
+  expectFileError(makeZip({{"xl/worksheets/sheet1.xml", "<worksheet><sheetData><row><c r=\"A1"}}), true);
   expectFileError(makeZip({{"xl/worksheets/sheet1.xml",
                             "<worksheet><sheetData><row><c t=\"s\"><v>5</v></c></row></sheetData>"
                             "</worksheet>"}}),
@@ -289,8 +286,7 @@ TEST(Xlsx, LibreOfficeFileIfAvailable) {
     std::ofstream out(dir / "in.csv", std::ios::binary);
     out << "姓名,出生日期,数量\n张三,2024-03-05,12\n李四,,3.5\n";
   }
-  std::string cmd = "cd " + dir.string() +
-                    " && soffice --headless --convert-to xlsx in.csv >/dev/null 2>&1";
+  std::string cmd = "cd " + dir.string() + " && soffice --headless --convert-to xlsx in.csv >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir / "in.xlsx", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -1,0 +1,546 @@
+// THE SCOPE TEST. A street user (jd01, 凯旋街道) calls every route the server has — the list
+// is read from `zugong routes` at test time — aimed at street 2 (采荷街道, jd02): its
+// organizations, members, users, jobs and files as :id, as orgId/parentId/intoId/memberIds in
+// bodies, as orgId= in queries and as names in import files. It asserts that
+//  - no id-bearing call aimed at street 2 answers 2xx (404, 403, or 400 naming the org field);
+//  - no list, search, tree or export answer contains a record of street 2;
+//  - afterwards (seen by admin) nothing of street 2 changed.
+// A route the test does not know how to exercise fails the test: extend HANDLERS below.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, DEMO_PASSWORD } from '../lib/server.mjs';
+import { Client, loginAs } from '../lib/client.mjs';
+import { listRoutes } from '../lib/routes.mjs';
+import { walkTree, allPages, memberBody, idNumber, phone, toGbk, csv, waitJob, today } from '../lib/fixtures.mjs';
+import { xlsxTexts } from '../lib/xlsx.mjs';
+
+let srv;
+let admin;
+let jd01;
+let jd02;
+const S1 = {}; // street 1 (the caller's own)
+const S2 = {}; // street 2 (the target)
+const results = []; // every attempt, for the report on failure
+
+// ---------------------------------------------------------------------------------------------
+// Collecting both streets as admin.
+
+async function collectStreet(rootId) {
+  const orgs = await walkTree(admin, { from: rootId });
+  const members = await allPages(admin, `/api/members?orgId=${rootId}`);
+  const root = orgs[0];
+  return {
+    root,
+    path: root.path,
+    orgs,
+    orgIds: new Set(orgs.map((o) => o.id)),
+    members,
+    memberIds: new Set(members.map((m) => m.id)),
+  };
+}
+
+/** Every string value inside a JSON value. */
+function strings(v, out = new Set()) {
+  if (typeof v === 'string') out.add(v);
+  else if (Array.isArray(v)) v.forEach((x) => strings(x, out));
+  else if (v && typeof v === 'object') Object.values(v).forEach((x) => strings(x, out));
+  return out;
+}
+
+async function snapshot() {
+  const orgs = await walkTree(admin, { from: S2.root.id });
+  const o = {};
+  for (const n of orgs) {
+    const d = await admin.ok(`/api/orgs/${n.id}`);
+    o[n.id] = JSON.stringify({
+      name: d.name,
+      parentId: d.parentId,
+      path: d.path,
+      kind: d.kind,
+      version: d.version,
+      dissolvedOn: d.dissolvedOn,
+      mergedInto: d.mergedInto,
+      counts: d.counts,
+      history: d.history,
+      secretary: d.secretary,
+    });
+  }
+  const m = {};
+  for (const r of await allPages(admin, `/api/members?orgId=${S2.root.id}`)) m[r.id] = JSON.stringify(r);
+  const detail = {};
+  for (const id of S2.targetMembers) {
+    const d = await admin.ok(`/api/members/${id}`);
+    detail[id] = JSON.stringify({ v: d.version, orgId: d.orgId, placements: d.placements, name: d.name });
+  }
+  const users = (await admin.ok('/api/users'))
+    .filter((u) => S2.orgIds.has(u.orgId))
+    .map((u) => JSON.stringify(u))
+    .sort();
+  return { orgs: o, members: m, detail, users };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks.
+
+const ORG_FIELDS = new Set(['orgId', 'parentId', 'intoId', 'memberIds', 'org', 'id']);
+
+/** A call aimed at street 2: never 2xx; 404, 403, or 400 naming an org/target field. */
+function assertDenied(label, r, fields = ORG_FIELDS) {
+  results.push(`${label} → ${r.status}`);
+  assert.ok(r.status < 200 || r.status >= 300, `${label}: answered ${r.status} ${r.text.slice(0, 300)}`);
+  assert.ok([400, 403, 404].includes(r.status), `${label}: status ${r.status} ${r.text.slice(0, 200)}`);
+  if (r.status === 400) {
+    assert.ok(r.json && fields.has(r.json.field), `${label}: 400 must name the target field, got ${r.text}`);
+  }
+  if (r.json) assert.ok(!leaksIn(r.json).length, `${label}: error body leaks ${leaksIn(r.json)}`);
+}
+
+/** The street-2 records a JSON answer contains (empty when none). */
+function leaksIn(json) {
+  const found = [];
+  const walk = (v, where) => {
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${where}[${i}]`));
+    if (!v || typeof v !== 'object') {
+      if (typeof v === 'string' && S2.uniqueStrings.has(v)) found.push(`${where}="${v}"`);
+      return;
+    }
+    const isMember = 'idNumberMasked' in v || 'placements' in v || ('category' in v && 'sex' in v);
+    const isOrg = 'kind' in v && 'path' in v;
+    const isUser = 'username' in v;
+    if (isMember && S2.memberIds.has(v.id)) found.push(`${where}: member ${v.id}`);
+    if (isOrg && S2.orgIds.has(v.id)) found.push(`${where}: org ${v.id}`);
+    if (isUser && S2.userIds.has(v.id)) found.push(`${where}: user ${v.id}`);
+    if (typeof v.path === 'string' && v.path.startsWith(S2.path)) found.push(`${where}: path ${v.path}`);
+    for (const k of ['orgId', 'parentId', 'mergedInto']) if (S2.orgIds.has(v[k])) found.push(`${where}.${k}=${v[k]}`);
+    for (const [k, x] of Object.entries(v)) walk(x, `${where}.${k}`);
+  };
+  walk(json, '$');
+  return found;
+}
+
+/** A list/search/tree answer: either denied, or 2xx without any street-2 record. */
+function assertNoLeak(label, r) {
+  results.push(`${label} → ${r.status}`);
+  assert.ok(r.status < 500, `${label}: ${r.status} ${r.text.slice(0, 200)}`);
+  if (r.status >= 200 && r.status < 300) {
+    if (r.json !== undefined) {
+      const l = leaksIn(r.json);
+      assert.deepEqual(l, [], `${label} leaks street 2: ${l.slice(0, 5).join('; ')}`);
+    } else if (r.buf.subarray(0, 2).toString('latin1') === 'PK') {
+      const hits = xlsxTexts(r.buf).filter((t) => S2.uniqueStrings.has(t));
+      assert.deepEqual(hits, [], `${label} (xlsx) leaks street 2: ${hits.slice(0, 5).join(', ')}`);
+    } else {
+      const hits = [...S2.uniqueStrings].filter((s) => s.length >= 3 && r.text.includes(s));
+      assert.deepEqual(hits, [], `${label} leaks street 2 text`);
+    }
+  } else {
+    assert.ok([400, 403, 404].includes(r.status), `${label}: ${r.status}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// How to exercise each route. Each handler runs its calls as jd01 and asserts.
+
+const q = (o) => '?' + new URLSearchParams(o).toString();
+const importCall = (path, bytes) =>
+  jd01.request('POST', path, { body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+
+async function importMustNotTouch(label, path, bytes) {
+  const r = await importCall(path, bytes);
+  results.push(`${label} → ${r.status}`);
+  if (r.status !== 202) return assertDenied(label, r, new Set(['file', 'org', 'parent', 'orgId']));
+  const job = await waitJob(jd01, r.json.jobId);
+  if (job.status === 'done') {
+    assert.equal(job.result.good, 0, `${label}: rows aimed at street 2 must be bad: ${JSON.stringify(job.result)}`);
+    assert.equal(job.result.committed === true && job.result.good > 0, false);
+    assert.deepEqual(leaksIn(job.result.errors ?? []), []);
+  }
+}
+
+const HANDLERS = {
+  // Auth: no target to aim at another street; the session calls are checked for content.
+  'POST /api/auth/login': async () => {
+    const c = new Client(srv.url);
+    const r = await c.post('/api/auth/login', { username: 'jd01', password: DEMO_PASSWORD });
+    assert.equal(r.status, 200);
+    assert.equal(r.json.user.orgId, S1.root.id);
+    assertNoLeak('login', r);
+  },
+  'POST /api/auth/logout': async () => {
+    const c = await loginAs(srv.url, 'jd01');
+    const r = await c.post('/api/auth/logout', {});
+    assert.ok(r.status < 300);
+    // jd02's session is unaffected by jd01 logging out.
+    assert.equal((await jd02.get('/api/auth/me')).status, 200);
+  },
+  'GET /api/auth/me': async () => assertNoLeak('me', await jd01.get('/api/auth/me')),
+  'POST /api/auth/password': async () => {
+    // Only the caller's own password; a username/userId in the body must not redirect it.
+    const r = await jd01.post('/api/auth/password', {
+      oldPassword: DEMO_PASSWORD,
+      newPassword: DEMO_PASSWORD,
+      userId: S2.user.id,
+      username: S2.user.username,
+    });
+    results.push(`password → ${r.status}`);
+    await loginAs(srv.url, 'jd02'); // jd02's password still works
+    // A password change may end the caller's sessions: log in again for the other routes.
+    jd01 = await loginAs(srv.url, 'jd01');
+  },
+  'GET /api/meta': async () => assertNoLeak('meta', await jd01.get('/api/meta')),
+
+  'GET /api/audit': async () => {
+    assertNoLeak('audit', await jd01.get('/api/audit?pageSize=200'));
+    assertNoLeak('audit q', await jd01.get('/api/audit' + q({ q: S2.root.name, pageSize: 200 })));
+  },
+  'GET /api/audit/verify': async () => assertNoLeak('audit verify', await jd01.get('/api/audit/verify')),
+  'GET /api/settings': async () => assertNoLeak('settings', await jd01.get('/api/settings')),
+  'PUT /api/settings/:key': async () => {
+    // Settings are district-wide: a street user may not change them at all.
+    const r = await jd01.put('/api/settings/org.branch_max_members', { value: 5, orgId: S2.root.id });
+    assert.equal(r.status, 403, r.text);
+  },
+
+  'GET /api/users': async () => {
+    assertNoLeak('users', await jd01.get('/api/users'));
+    assertNoLeak('users orgId', await jd01.get('/api/users' + q({ orgId: S2.root.id })));
+  },
+  'POST /api/users': async () => {
+    assertDenied(
+      'create user in street 2',
+      await jd01.post('/api/users', {
+        username: 'scope_intruder',
+        displayName: '越权用户',
+        role: 'street',
+        orgId: S2.root.id,
+        password: 'Intrude2026',
+      }),
+    );
+    assert.equal((await new Client(srv.url).post('/api/auth/login', { username: 'scope_intruder', password: 'Intrude2026' })).status, 401);
+  },
+  'POST /api/users/:id/reset-password': async () => {
+    assertDenied('reset jd02 password', await jd01.post(`/api/users/${S2.user.id}/reset-password`, { password: 'Hijack2026x' }), new Set(['id']));
+    assert.equal((await new Client(srv.url).post('/api/auth/login', { username: 'jd02', password: 'Hijack2026x' })).status, 401);
+  },
+  'POST /api/users/:id/active': async () => {
+    assertDenied('deactivate jd02', await jd01.post(`/api/users/${S2.user.id}/active`, { active: false }), new Set(['id']));
+    assert.equal((await jd02.get('/api/auth/me')).status, 200, 'jd02 still active');
+  },
+
+  'GET /api/jobs/:id': async () => {
+    assertDenied('jd02 job', await jd01.get(`/api/jobs/${S2.jobId}`));
+    // Control: the caller's own job is readable.
+    assert.equal((await jd01.get(`/api/jobs/${S1.jobId}`)).status, 200);
+  },
+  'GET /api/files/:id': async () => {
+    assertDenied('jd02 file', await jd01.get(`/api/files/${S2.fileId}`));
+    assert.equal((await jd01.get(`/api/files/${S1.fileId}`)).status, 200);
+  },
+
+  'GET /api/orgs/roots': async () => {
+    const r = await jd01.get('/api/orgs/roots');
+    assertNoLeak('roots', r);
+    assert.deepEqual(r.json.map((n) => n.id), [S1.root.id]);
+  },
+  'GET /api/orgs/search': async () => {
+    for (const name of [S2.root.name, S2.branch.name, S2.community.name, '党', '']) {
+      assertNoLeak(`search ${name}`, await jd01.get('/api/orgs/search' + q({ q: name })));
+      assertNoLeak(`search ${name} orgId`, await jd01.get('/api/orgs/search' + q({ q: name, orgId: S2.root.id, kind: 'branch' })));
+    }
+  },
+  'GET /api/orgs/warnings': async () => {
+    for (let page = 1; page <= 5; page++) {
+      const r = await jd01.get('/api/orgs/warnings' + q({ page, pageSize: 200, orgId: S2.root.id }));
+      assertNoLeak(`warnings p${page}`, r);
+      if (!r.json?.items?.length) break;
+    }
+  },
+  'GET /api/orgs/:id/children': async () => {
+    for (const o of S2.targetOrgs) assertDenied(`children of ${o.id}`, await jd01.get(`/api/orgs/${o.id}/children`));
+    assert.equal((await jd01.get(`/api/orgs/${S1.community.id}/children`)).status, 200);
+  },
+  'GET /api/orgs/:id': async () => {
+    for (const o of S2.targetOrgs) assertDenied(`org ${o.id}`, await jd01.get(`/api/orgs/${o.id}`));
+    assertDenied('district root', await jd01.get(`/api/orgs/1`));
+    assert.equal((await jd01.get(`/api/orgs/${S1.branch.id}`)).status, 200);
+  },
+  'GET /api/orgs/:id/members-on': async () => {
+    for (const o of S2.targetOrgs)
+      assertDenied(`members-on ${o.id}`, await jd01.get(`/api/orgs/${o.id}/members-on?date=${today()}`));
+    assert.equal((await jd01.get(`/api/orgs/${S1.branch.id}/members-on?date=${today()}`)).status, 200);
+  },
+  'POST /api/orgs': async () => {
+    for (const o of [S2.root, S2.community, S2.branch])
+      assertDenied(
+        `create under ${o.id}`,
+        await jd01.post('/api/orgs', {
+          parentId: o.id,
+          name: '越权新建组织',
+          kind: o.kind === 'branch' ? 'party_group' : 'branch',
+          branchType: o.kind === 'branch' ? undefined : 'building',
+        }),
+      );
+  },
+  'PUT /api/orgs/:id': async () => {
+    for (const o of [S2.root, S2.community, S2.branch]) {
+      const cur = S2.orgs.find((x) => x.id === o.id);
+      assertDenied(
+        `rename ${o.id}`,
+        await jd01.put(`/api/orgs/${o.id}`, {
+          name: cur.name + '（越权）',
+          kind: cur.kind,
+          branchType: cur.branchType ?? undefined,
+          version: cur.version,
+          effectiveOn: today(),
+        }),
+      );
+    }
+  },
+  'POST /api/orgs/:id/move': async () => {
+    assertDenied(
+      'move street-2 branch into street 1',
+      await jd01.post(`/api/orgs/${S2.branch.id}/move`, { parentId: S1.community.id, effectiveOn: today() }),
+    );
+    assertDenied(
+      'move street-2 community into street 1',
+      await jd01.post(`/api/orgs/${S2.community.id}/move`, { parentId: S1.root.id, effectiveOn: today() }),
+    );
+    assertDenied(
+      'move street-1 branch under street 2',
+      await jd01.post(`/api/orgs/${S1.spareBranch.id}/move`, { parentId: S2.community.id, effectiveOn: today() }),
+    );
+  },
+  'POST /api/orgs/:id/merge': async () => {
+    assertDenied(
+      'merge street-2 branch into street 1',
+      await jd01.post(`/api/orgs/${S2.branch.id}/merge`, { intoId: S1.branch.id, effectiveOn: today() }),
+    );
+    assertDenied(
+      'merge street-1 branch into street 2',
+      await jd01.post(`/api/orgs/${S1.spareBranch.id}/merge`, { intoId: S2.branch.id, effectiveOn: today() }),
+    );
+  },
+  'POST /api/orgs/:id/split': async () => {
+    assertDenied(
+      'split street-2 branch',
+      await jd01.post(`/api/orgs/${S2.branch.id}/split`, {
+        effectiveOn: today(),
+        parts: [{ name: '越权拆分党支部', memberIds: S2.targetMembers.slice(0, 1) }],
+      }),
+    );
+    assertDenied(
+      'split own branch taking street-2 members',
+      await jd01.post(`/api/orgs/${S1.spareBranch.id}/split`, {
+        effectiveOn: today(),
+        parts: [{ name: '越权拆分党支部二', memberIds: S2.targetMembers.slice(0, 2) }],
+      }),
+    );
+  },
+  'POST /api/orgs/:id/dissolve': async () => {
+    assertDenied('dissolve empty street-2 branch', await jd01.post(`/api/orgs/${S2.emptyBranch.id}/dissolve`, { effectiveOn: today() }));
+  },
+  'GET /api/orgs/export': async () => {
+    assertNoLeak('orgs export', await jd01.get('/api/orgs/export'));
+    assertNoLeak('orgs export orgId', await jd01.get('/api/orgs/export' + q({ orgId: S2.root.id })));
+  },
+  'GET /api/orgs/import-template': async () => assertNoLeak('orgs template', await jd01.get('/api/orgs/import-template')),
+  'POST /api/orgs/import': async () => {
+    const rows = [
+      ['党组织全称', '组织类别', '支部类型', '上级党组织'],
+      ['越权导入党支部', '党支部', '楼宇', S2.community.name],
+      ['越权导入党支部二', '党支部', '楼宇', `${S2.root.name}/${S2.community.name}`],
+      ['越权导入党小组', '党小组', '', S2.branch.name],
+    ];
+    for (const mode of ['keep_good', 'all_or_nothing'])
+      await importMustNotTouch(`orgs import ${mode}`, `/api/orgs/import?mode=${mode}&fileName=o.csv`, toGbk(csv(rows)));
+  },
+
+  'GET /api/members': async () => {
+    assertNoLeak('members orgId=street2', await jd01.get('/api/members' + q({ orgId: S2.root.id, pageSize: 200 })));
+    assertNoLeak('members orgId=branch2', await jd01.get('/api/members' + q({ orgId: S2.branch.id, pageSize: 200 })));
+    for (const m of S2.targetMemberRows) {
+      assertNoLeak(`members q=${m.name}`, await jd01.get('/api/members' + q({ q: m.name, pageSize: 200 })));
+    }
+    // The whole scope, every page.
+    for (let page = 1; ; page++) {
+      const r = await jd01.get('/api/members' + q({ page, pageSize: 200 }));
+      assertNoLeak(`members p${page}`, r);
+      if (page * 200 >= r.json.total) break;
+    }
+  },
+  'GET /api/members/export': async () => {
+    assertNoLeak('members export', await jd01.get('/api/members/export'));
+    assertNoLeak('members export orgId', await jd01.get('/api/members/export' + q({ orgId: S2.root.id })));
+    assertNoLeak('members export q', await jd01.get('/api/members/export' + q({ q: S2.targetMemberRows[0].name })));
+  },
+  'GET /api/members/import-template': async () => assertNoLeak('members template', await jd01.get('/api/members/import-template')),
+  'POST /api/members/import': async () => {
+    const rows = [
+      ['姓名', '公民身份证号', '人员类别', '所在党支部', '加入党组织日期', '转为正式党员日期', '联系电话'],
+      ['越权甲', idNumber({ birth: '1970-01-01' }), '正式党员', S2.branch.name, '1995-07-01', '1996-07-01', phone()],
+      ['越权乙', idNumber({ birth: '1971-01-01' }), '正式党员', `${S2.community.name}/${S2.branch.name}`, '1995-07-01', '1996-07-01', phone()],
+    ];
+    for (const mode of ['keep_good', 'all_or_nothing'])
+      await importMustNotTouch(`members import ${mode}`, `/api/members/import?mode=${mode}&fileName=m.csv`, toGbk(csv(rows)));
+  },
+  'GET /api/members/:id': async () => {
+    for (const id of S2.targetMembers) assertDenied(`member ${id}`, await jd01.get(`/api/members/${id}`));
+    assert.equal((await jd01.get(`/api/members/${S1.member.id}`)).status, 200);
+  },
+  'GET /api/members/:id/sensitive': async () => {
+    for (const id of S2.targetMembers) assertDenied(`sensitive ${id}`, await jd01.get(`/api/members/${id}/sensitive`));
+    assert.equal((await jd01.get(`/api/members/${S1.member.id}/sensitive`)).status, 200);
+  },
+  'POST /api/members': async () => {
+    for (const o of [S2.branch, S2.root])
+      assertDenied(`create member in ${o.id}`, await jd01.post('/api/members', memberBody(o.id, { name: '越权党员', idNumber: idNumber() })));
+  },
+  'PUT /api/members/:id': async () => {
+    for (const id of S2.targetMembers) {
+      const d = S2.memberDetails[id];
+      const body = memberBody(d.orgId, { name: '越权修改', idNumber: idNumber(), version: d.version });
+      delete body.orgId;
+      assertDenied(`update member ${id}`, await jd01.put(`/api/members/${id}`, body));
+    }
+  },
+  'POST /api/members/:id/move': async () => {
+    for (const id of S2.targetMembers)
+      assertDenied(
+        `move member ${id} into street 1`,
+        await jd01.post(`/api/members/${id}/move`, { orgId: S1.branch.id, effectiveOn: today(), reason: '越权' }),
+      );
+    assertDenied(
+      'move own member into street 2',
+      await jd01.post(`/api/members/${S1.member.id}/move`, { orgId: S2.branch.id, effectiveOn: today(), reason: '越权' }),
+    );
+  },
+  'DELETE /api/members/:id': async () => {
+    for (const id of S2.targetMembers)
+      assertDenied(`delete member ${id}`, await jd01.del(`/api/members/${id}`, { reason: '越权', effectiveOn: today() }));
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+
+before(async () => {
+  srv = await startServer();
+  admin = await loginAs(srv.url, 'admin');
+  jd01 = await loginAs(srv.url, 'jd01');
+  jd02 = await loginAs(srv.url, 'jd02');
+
+  Object.assign(S1, await collectStreet(jd01.user.orgId));
+  Object.assign(S2, await collectStreet(jd02.user.orgId));
+  assert.notEqual(S1.root.id, S2.root.id);
+  assert.ok(S2.orgs.length > 10 && S2.members.length > 50, 'street 2 has data');
+
+  const pick = (st) => {
+    st.community = st.orgs.find((o) => (o.kind === 'general_branch' || o.kind === 'committee') && o.hasChildren);
+    st.branch = st.orgs.find((o) => o.kind === 'branch' && o.counts.directMembers >= 3);
+    assert.ok(st.community && st.branch);
+  };
+  pick(S1);
+  pick(S2);
+  // An empty branch in street 2 (dissolvable if scope were broken) and a spare one in street 1.
+  const e = await admin.post('/api/orgs', { parentId: S2.community.id, name: '空置党支部', kind: 'branch' });
+  assert.equal(e.status, 201, e.text);
+  S2.emptyBranch = e.json;
+  const s = await admin.post('/api/orgs', { parentId: S1.community.id, name: '备用党支部', kind: 'branch' });
+  assert.equal(s.status, 201, s.text);
+  S1.spareBranch = s.json;
+  const sm = await admin.post('/api/members', memberBody(S1.spareBranch.id, { name: '备用党员', idNumber: idNumber() }));
+  assert.equal(sm.status, 201, sm.text);
+  S1.member = sm.json;
+  S2.orgs.push(S2.emptyBranch);
+  S2.orgIds.add(S2.emptyBranch.id);
+
+  S2.targetOrgs = [S2.root, S2.community, S2.branch, S2.emptyBranch];
+  S2.targetMemberRows = S2.members.filter((m) => m.orgId === S2.branch.id).slice(0, 3);
+  S2.targetMembers = S2.targetMemberRows.map((m) => m.id);
+  S2.memberDetails = {};
+  for (const id of S2.targetMembers) S2.memberDetails[id] = await admin.ok(`/api/members/${id}`);
+
+  const users = await admin.ok('/api/users');
+  S2.userIds = new Set(users.filter((u) => S2.orgIds.has(u.orgId)).map((u) => u.id));
+  S2.user = users.find((u) => u.username === 'jd02');
+  assert.ok(S2.user && S2.userIds.has(S2.user.id));
+
+  // A job and a file of each street (keep_good import with one bad row).
+  const mkImport = async (client, branch) => {
+    const rows = [
+      ['姓名', '公民身份证号', '人员类别', '所在党支部', '加入党组织日期', '转为正式党员日期'],
+      ['好行', idNumber({ birth: '1966-06-06' }), '正式党员', branch.name, '1990-07-01', '1991-07-01'],
+      ['坏行', '110101199003070000', '正式党员', branch.name, '2015-07-01', '2016-07-01'],
+    ];
+    const r = await client.request('POST', '/api/members/import?mode=keep_good&fileName=x.csv', {
+      body: Buffer.from(csv(rows)),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    assert.equal(r.status, 202, r.text);
+    const job = await waitJob(client, r.json.jobId);
+    assert.equal(job.status, 'done', JSON.stringify(job));
+    assert.ok(job.result.badFileId, JSON.stringify(job.result));
+    return { jobId: job.id, fileId: job.result.badFileId };
+  };
+  Object.assign(S2, await mkImport(jd02, S2.branch));
+  Object.assign(S1, await mkImport(jd01, S1.spareBranch));
+  // Re-read street 2's members after the import so the new one counts as street 2's.
+  const m2 = await allPages(admin, `/api/members?orgId=${S2.root.id}`);
+  S2.members = m2;
+  S2.memberIds = new Set(m2.map((m) => m.id));
+
+  // Strings that identify street 2: names of its orgs and members that street 1 does not
+  // also contain anywhere (names repeat across streets, e.g. 第一党小组).
+  const s1Strings = new Set();
+  for (const o of S1.orgs) strings(o, s1Strings);
+  for (const m of await allPages(admin, `/api/members?orgId=${S1.root.id}`)) strings(m, s1Strings);
+  for (const x of ['党员', '正式党员', '预备党员', '男', '女', '汉族']) s1Strings.add(x);
+  S2.uniqueStrings = new Set();
+  for (const o of S2.orgs) for (const v of [o.name, o.shortName]) if (v && !s1Strings.has(v)) S2.uniqueStrings.add(v);
+  for (const m of S2.members) if (!s1Strings.has(m.name)) S2.uniqueStrings.add(m.name);
+  assert.ok(S2.uniqueStrings.has(S2.root.name));
+  assert.ok(S2.uniqueStrings.size > 100, `identifying strings: ${S2.uniqueStrings.size}`);
+
+  S2.before = await snapshot();
+});
+
+after(async () => {
+  await srv?.stop();
+});
+
+test('every route is known to the scope test', () => {
+  const routes = listRoutes().map((r) => `${r.method} ${r.pattern}`);
+  const unknown = routes.filter((r) => !HANDLERS[r]);
+  assert.deepEqual(unknown, [], `routes the scope test does not exercise (extend HANDLERS in ${import.meta.url}): ${unknown.join(', ')}`);
+  const stale = Object.keys(HANDLERS).filter((k) => !routes.includes(k));
+  assert.deepEqual(stale, [], 'handlers for routes that no longer exist');
+});
+
+test('street user jd01 can neither read nor change anything of street 2, through any route', async (t) => {
+  for (const { method, pattern } of listRoutes()) {
+    const key = `${method} ${pattern}`;
+    const h = HANDLERS[key];
+    if (!h) continue; // reported by the test above
+    await t.test(key, async () => {
+      await h();
+    });
+  }
+});
+
+test('afterwards nothing of street 2 changed (as admin)', async () => {
+  const after = await snapshot();
+  assert.deepEqual(Object.keys(after.orgs).sort(), Object.keys(S2.before.orgs).sort(), 'same organizations in street 2');
+  for (const id of Object.keys(S2.before.orgs)) assert.equal(after.orgs[id], S2.before.orgs[id], `org ${id} unchanged`);
+  assert.deepEqual(Object.keys(after.members).sort(), Object.keys(S2.before.members).sort(), 'same members in street 2');
+  for (const id of Object.keys(S2.before.members)) assert.equal(after.members[id], S2.before.members[id], `member ${id} unchanged`);
+  assert.deepEqual(after.detail, S2.before.detail);
+  assert.deepEqual(after.users, S2.before.users);
+  // jd02 still logs in with the demo password and sees its street.
+  const again = await loginAs(srv.url, 'jd02');
+  assert.equal(again.user.orgId, S2.root.id);
+  // Settings unchanged.
+  assert.equal((await admin.ok('/api/settings')).find((x) => x.key === 'org.branch_max_members').value, 50);
+  // Nothing in the audit log says jd01 changed a street-2 record.
+  const audit = await allPages(admin, '/api/audit?q=' + encodeURIComponent('jd01'));
+  const bad = audit.filter((e) => /jd01/.test(e.actorName) && e.entity !== 'session' && e.action !== 'export' && S2.before.orgs[e.entityId] && e.entity === 'org');
+  assert.deepEqual(bad, []);
+});
