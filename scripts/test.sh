@@ -27,7 +27,7 @@ TOTAL_PASS=0
 TOTAL_FAIL=0
 SUMMARY=()
 
-log() { printf '\n==== %s ====\n' "$*"; }
+log() { printf '\n==== %s (at %ds) ====\n' "$*" "$SECONDS"; }
 
 # record <name> <passed> <failed> [note]
 record() {
@@ -40,7 +40,7 @@ finish() {
   echo
   echo "==== summary ===="
   for line in "${SUMMARY[@]}"; do echo "$line"; done
-  echo "logs: $ROOT/$LOGS"
+  echo "logs: $ROOT/$LOGS (took ${SECONDS}s)"
   echo "$TOTAL_PASS passed, $TOTAL_FAIL failed"
   if [ "$TOTAL_FAIL" -gt 0 ]; then exit 1; fi
   exit 0
@@ -48,14 +48,17 @@ finish() {
 
 # ---------------------------------------------------------------------------------------------
 # 1. Dependencies.
+mkdir -p "$LOGS"
 if [ "${SKIP_INSTALL:-}" != 1 ]; then
   log "install dependencies"
-  if ! bash scripts/install-deps.sh; then
+  # A failed install is counted but does not stop the run: what is installed may still build.
+  bash scripts/install-deps.sh >"$LOGS/install.log" 2>&1
+  install_rc=$?
+  tail -n 20 "$LOGS/install.log"
+  if [ "$install_rc" != 0 ]; then
     record install 0 1 "scripts/install-deps.sh failed"
-    finish
   fi
 fi
-mkdir -p "$LOGS"
 
 # ---------------------------------------------------------------------------------------------
 # 2. PostgreSQL.
@@ -143,9 +146,12 @@ run_node() {
   shift 2
   local logf="$LOGS/$name.log"
   log "$name"
-  (cd tests && env "$@" node --test --test-reporter=tap --test-concurrency=1 --test-timeout=300000 "$dir"/) 2>&1 |
-    tee "$logf" | grep -E '^ *(not ok|# Subtest)|^# (tests|pass|fail|cancelled|skipped)|screenshots' | grep -vE '^ +# Subtest' || true
-  local rc=${PIPESTATUS[0]}
+  (
+    cd tests && env "$@" node --test --test-reporter=tap --test-concurrency=1 --test-timeout=300000 "$dir"/
+    echo $? >"$ROOT/$logf.rc"
+  ) 2>&1 | tee "$logf" | grep -E '^(ok|not ok) |^# (tests|pass|fail|cancelled|skipped) |screenshots' || true
+  local rc
+  rc=$(cat "$logf.rc" 2>/dev/null || echo 1)
   local pass fail cancelled
   pass=$(grep -E '^# pass [0-9]+' "$logf" | tail -n 1 | awk '{print $3}')
   fail=$(grep -E '^# fail [0-9]+' "$logf" | tail -n 1 | awk '{print $3}')

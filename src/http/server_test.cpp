@@ -216,6 +216,7 @@ class ServerTest : public ::testing::Test {
     return *r;
   }
 
+  // Read only after stopServer(): the server threads write the log.
   std::string log() const { return log_->str(); }
 
   fs::path dir_;
@@ -276,6 +277,7 @@ TEST_F(ServerTest, ErrorsBecomeJson) {
   EXPECT_EQ(internal.body, kInternalBody);
 
   // The details reach the log only.
+  stopServer();  // no more log writes while the log is read
   EXPECT_NE(log().find("database password is hunter2"), std::string::npos);
   EXPECT_NE(log().find("disk quota exceeded on /var/lib"), std::string::npos);
 }

@@ -37,10 +37,10 @@ async function shot(page, name) {
 async function loginPage(username, password = DEMO_PASSWORD, name = username) {
   const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1400, height: 900 } });
   const page = await ctx.newPage();
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(10_000);
   await page.goto(srv.url + '/login');
-  await page.locator('[data-test=login-username] input').fill(username);
-  await page.locator('[data-test=login-password] input').fill(password);
+  await input(page, 'login-username').fill(username);
+  await input(page, 'login-password').fill(password);
   await page.locator('[data-test=login-submit]').click();
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
   await page.locator('[data-test=header-user]').waitFor();
@@ -48,11 +48,16 @@ async function loginPage(username, password = DEMO_PASSWORD, name = username) {
   return { ctx, page };
 }
 
+/** The <input> of an Element Plus input, wherever its data-test attribute landed. */
+function input(page, testId) {
+  return page.locator(`input[data-test="${testId}"], textarea[data-test="${testId}"], [data-test="${testId}"] input`).first();
+}
+
 /** Picks `label` in an Element Plus select (by the select's data-test). */
 async function pickOption(page, selectTest, label, { search = false } = {}) {
   const sel = page.locator(`[data-test=${selectTest}]`).first();
   await sel.click();
-  if (search) await sel.locator('input').fill(label);
+  if (search) await page.locator(`[data-test=${selectTest}] input, input[data-test=${selectTest}]`).first().fill(label);
   const opt = page.locator('.el-select-dropdown__item:visible').filter({ hasText: label });
   const exact = opt.filter({ has: page.locator(`text="${label}"`) });
   await ((await exact.count()) ? exact.first() : opt.first()).click();
@@ -120,8 +125,8 @@ test('log in: wrong password is refused on the page, the right one opens the app
   const page = await ctx.newPage();
   await page.goto(srv.url + '/members');
   await page.waitForURL(/\/login/);
-  await page.locator('[data-test=login-username] input').fill('jd03');
-  await page.locator('[data-test=login-password] input').fill('wrong-password-1');
+  await input(page, 'login-username').fill('jd03');
+  await input(page, 'login-password').fill('wrong-password-1');
   await page.locator('[data-test=login-submit]').click();
   await page.locator('[data-test=login-error]').waitFor();
   assert.match(await page.locator('[data-test=login-error]').innerText(), /[\u4e00-\u9fff]/);
@@ -144,7 +149,7 @@ test('build a small tree: a branch under a community, a party group under it', o
   await shot(page, 'orgs-community');
   await page.locator('[data-test=org-add-child]').click();
   const dlg = page.locator('[data-test=org-form-dialog]').last();
-  await page.locator('[data-test=org-form-name] input').fill('E2E楼宇党支部');
+  await input(page, 'org-form-name').fill('E2E楼宇党支部');
   await pickOption(page, 'org-form-kind', '党支部');
   await pickOption(page, 'org-form-branchType', '楼宇');
   await shot(page, 'orgs-add-branch-form');
@@ -164,7 +169,7 @@ test('build a small tree: a branch under a community, a party group under it', o
   await page.goto(`${srv.url}/orgs?id=${branch.id}`);
   await page.locator('[data-test=org-title]').filter({ hasText: 'E2E楼宇党支部' }).waitFor();
   await page.locator('[data-test=org-add-child]').click();
-  await page.locator('[data-test=org-form-name] input').fill('E2E第一党小组');
+  await input(page, 'org-form-name').fill('E2E第一党小组');
   await pickOption(page, 'org-form-kind', '党小组');
   await page.locator('[data-test=org-form-submit]').click();
   let group;
@@ -175,7 +180,9 @@ test('build a small tree: a branch under a community, a party group under it', o
   assert.ok(group, 'the party group exists');
   assert.equal(group.kind, 'party_group');
   assert.equal(group.path, `${branch.path}${group.id}/`);
-  await page.getByText('E2E第一党小组').first().waitFor();
+  await page.goto(`${srv.url}/orgs?id=${group.id}`);
+  await page.locator('[data-test=org-title]').filter({ hasText: 'E2E第一党小组' }).waitFor();
+  await page.locator('[data-test=org-breadcrumb]').filter({ hasText: 'E2E楼宇党支部' }).waitFor();
   await shot(page, 'orgs-party-group-added');
   // The new branch has no full members: the size-rule warning shows on its page.
   await page.goto(`${srv.url}/orgs?id=${branch.id}`);
@@ -190,9 +197,9 @@ test('add a member with a wrong ID number: the reason shows under the field', op
   const before = (await admin.ok(`/api/orgs/${branch.id}`)).counts.members;
   const { ctx, page } = await loginPage('jd01', DEMO_PASSWORD, 'jd01-member');
   await page.goto(`${srv.url}/members/new`);
-  await page.locator('[data-test=member-form-name] input').fill('错号测试');
-  await page.locator('[data-test=member-form-idNumber] input').fill(badCheckIdNumber());
-  await page.locator('[data-test=member-form-phone] input').fill(phone());
+  await input(page, 'member-form-name').fill('错号测试');
+  await input(page, 'member-form-idNumber').fill(badCheckIdNumber());
+  await input(page, 'member-form-phone').fill(phone());
   await pickOption(page, 'member-form-orgId', branch.name, { search: true });
   await shot(page, 'member-form-filled');
   await page.locator('[data-test=member-form-submit]').click();

@@ -45,7 +45,10 @@ const std::vector<importer::Column>& columns() {
       {"lostOn", "失去联系日期", false, {"失联日期"}, "失联党员必填"},
       {"mobile", "是否流动党员", false, {}, "是/否，不填为否"},
       {"mobileTo", "外出流向", false, {}, "流动党员填写外出去向"},
-      {"sixCategory", "6×3类别", false, {"6x3类别", "六类党员类别"},
+      {"sixCategory",
+       "6×3类别",
+       false,
+       {"6x3类别", "六类党员类别"},
        "党员干部、老党员及离退休职工党员、农民(社区)党员、非公经济组织党员、流动党员、生活困难党员"},
   };
   return cols;
@@ -156,7 +159,9 @@ Filter filterFrom(const http::Request& req) {
   return f;
 }
 
-bj::value labelOrNull(const std::optional<std::string>& l) { return l ? bj::value(bj::string(*l)) : bj::value(nullptr); }
+bj::value labelOrNull(const std::optional<std::string>& l) {
+  return l ? bj::value(bj::string(*l)) : bj::value(nullptr);
+}
 
 std::string sexLabel(const std::string& s) { return s == "F" ? "女" : "男"; }
 
@@ -304,17 +309,23 @@ std::optional<bool> yesNo(const std::string& s) {
 
 void importRow(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, const importer::Row& row) {
   bj::object o;
-  for (const char* k : {"name", "idNumber", "ethnicity", "education", "joinedOn", "fullOn", "post", "phone",
-                        "landline", "address", "lostOn", "mobileTo"})
+  for (const char* k : {"name", "idNumber", "ethnicity", "education", "joinedOn", "fullOn", "post", "phone", "landline",
+                        "address", "lostOn", "mobileTo"})
     if (!row[k].empty()) o[k] = row[k];
   const std::string& cat = row["category"];
-  if (cat == "正式党员" || cat == "正式" || cat == "full") o["category"] = "full";
-  else if (cat == "预备党员" || cat == "预备" || cat == "probationary") o["category"] = "probationary";
-  else if (!cat.empty()) throw Error::invalid("category", "人员类别应为“正式党员”或“预备党员”", "bad_choice");
+  if (cat == "正式党员" || cat == "正式" || cat == "full")
+    o["category"] = "full";
+  else if (cat == "预备党员" || cat == "预备" || cat == "probationary")
+    o["category"] = "probationary";
+  else if (!cat.empty())
+    throw Error::invalid("category", "人员类别应为“正式党员”或“预备党员”", "bad_choice");
   const std::string& st = row["standing"];
-  if (st.empty() || st == "正常" || st == "normal") o["standing"] = "normal";
-  else if (st == "停止党籍" || st == "停止" || st == "suspended") o["standing"] = "suspended";
-  else throw Error::invalid("standing", "党籍状态应为“正常”或“停止党籍”", "bad_choice");
+  if (st.empty() || st == "正常" || st == "normal")
+    o["standing"] = "normal";
+  else if (st == "停止党籍" || st == "停止" || st == "suspended")
+    o["standing"] = "suspended";
+  else
+    throw Error::invalid("standing", "党籍状态应为“正常”或“停止党籍”", "bad_choice");
   for (const char* k : {"lostContact", "mobile"}) {
     auto b = yesNo(row[k]);
     if (!b) throw Error::invalid(k, "应填写“是”或“否”", "bad_choice");
@@ -400,11 +411,26 @@ std::string exportXlsx(Connection& c, const Scope& scope, const crypto::FieldCip
     std::string category = row.text(7), standing = row.text(17);
     auto six = row.optText(22);
     bool lost = row.i64(18) != 0, mobile = row.i64(20) != 0;
-    sheet.rows.push_back({row.text(0), sexLabel(row.text(1)), row.text(2), secret(3, 4), row.text(5), row.text(6),
-                          categoryLabel(category).value_or(category), labels.label(row.i64(8)), row.text(9),
-                          row.text(10), row.text(11), secret(12, 13), secret(14, 15), row.text(16),
-                          standingLabel(standing).value_or(standing), lost ? "是" : "否", row.text(19),
-                          mobile ? "是" : "否", row.text(21), six ? sixCategoryLabel(*six).value_or(*six) : ""});
+    sheet.rows.push_back({row.text(0),
+                          sexLabel(row.text(1)),
+                          row.text(2),
+                          secret(3, 4),
+                          row.text(5),
+                          row.text(6),
+                          categoryLabel(category).value_or(category),
+                          labels.label(row.i64(8)),
+                          row.text(9),
+                          row.text(10),
+                          row.text(11),
+                          secret(12, 13),
+                          secret(14, 15),
+                          row.text(16),
+                          standingLabel(standing).value_or(standing),
+                          lost ? "是" : "否",
+                          row.text(19),
+                          mobile ? "是" : "否",
+                          row.text(21),
+                          six ? sixCategoryLabel(*six).value_or(*six) : ""});
   }
   return tabular::writeXlsx(sheet);
 }
@@ -415,8 +441,10 @@ void registerRoutes(platform::Api& api) {
   platform::Services svc = api.services();
 
   api.get("/api/members", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    // On PostgreSQL the sort keys (hex) are compared bytewise, as the index on them is built.
+    std::string nameSort = c.dialect() == store::Dialect::Postgres ? "m.name_sort COLLATE \"C\"" : "m.name_sort";
     json::PageSpec ps = json::pageSpec(req,
-                                       {{"name", "m.name_sort, m.id"},
+                                       {{"name", nameSort + ", m.id"},
                                         {"joinedOn", "m.joined_on, m.id"},
                                         {"birthDate", "m.birth_date, m.id"},
                                         {"id", "m.id"}},
@@ -431,9 +459,9 @@ void registerRoutes(platform::Api& api) {
       q.emplace_back(ps.offset());
       // The page first, then its organizations' names: a join here lets SQLite's planner
       // drive the query from orgs through members_org, which is slow for broad scopes.
-      auto r = c.query("SELECT " + listCols("''") + " FROM members m WHERE " + w + " ORDER BY " + ps.orderBy +
-                           " LIMIT ? OFFSET ?",
-                       q);
+      auto r = c.query(
+          "SELECT " + listCols("''") + " FROM members m WHERE " + w + " ORDER BY " + ps.orderBy + " LIMIT ? OFFSET ?",
+          q);
       std::map<int64_t, std::string> orgNames;
       for (auto row : r) orgNames[row.i64(4)];
       if (!orgNames.empty()) {
@@ -443,7 +471,8 @@ void registerRoutes(platform::Api& api) {
           in += in.empty() ? "?" : ",?";
           ids.emplace_back(id);
         }
-        for (auto o : c.query("SELECT id, name FROM orgs WHERE id IN (" + in + ")", ids)) orgNames[o.i64(0)] = o.text(1);
+        for (auto o : c.query("SELECT id, name FROM orgs WHERE id IN (" + in + ")", ids))
+          orgNames[o.i64(0)] = o.text(1);
       }
       for (auto row : r) {
         bj::object item = listRow(row);
@@ -483,11 +512,11 @@ void registerRoutes(platform::Api& api) {
         if (req.body.empty()) throw Error::invalid("file", "请选择要导入的文件", "required");
         auto spec = std::make_shared<importer::Spec>(importSpec(*svc.cipher));
         store::Database* db = svc.db;
-        int64_t jobId = svc.jobs->start(
-            "import.members", ctx.user.orgPath, ctx.user.id,
-            [db, ctx, spec, body = std::move(req.body), m = *mode](platform::Progress& p) -> bj::value {
-              return importer::run(*db, ctx, *spec, body, m, &p).toJson();
-            });
+        int64_t jobId =
+            svc.jobs->start("import.members", ctx.user.orgPath, ctx.user.id,
+                            [db, ctx, spec, body = std::move(req.body), m = *mode](platform::Progress& p) -> bj::value {
+                              return importer::run(*db, ctx, *spec, body, m, &p).toJson();
+                            });
         return json::ok(bj::object{{"jobId", jobId}}, 202);
       },
       big);
@@ -513,22 +542,32 @@ void registerRoutes(platform::Api& api) {
             return json::ok(out);
           });
 
-  api.post("/api/members", Permission::MemberWrite,
-           [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
-             Input in = parseInput(json::Form(req.body), true);
-             store::Transaction tx(c);
-             int64_t id = create(c, ctx, *svc.cipher, in);
-             tx.commit();
-             return json::ok(detailJson(c, ctx.scope, id), 201);
-           });
+  api.post("/api/members", Permission::MemberWrite, [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+    Input in = parseInput(json::Form(req.body), true);
+    store::Transaction tx(c);
+    int64_t id = create(c, ctx, *svc.cipher, in);
+    tx.commit();
+    return json::ok(detailJson(c, ctx.scope, id), 201);
+  });
 
   api.put("/api/members/:id", Permission::MemberWrite,
           [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
             int64_t id = req.idParam();
-            json::Form f(req.body);
-            int64_t version = f.requiredInt("version", "版本号", 1, INT64_MAX);
-            Input in = parseInput(f, false);
+            json::Form sent(req.body);
+            int64_t version = sent.requiredInt("version", "版本号", 1, INT64_MAX);
             store::Transaction tx(c);
+            // Lists and the detail page only ever see masked ID numbers and phones, so an edit
+            // that leaves one of them out keeps the stored value (null or "" clears a phone).
+            bj::object body = sent.object();
+            Params p{id};
+            std::string w = ctx.scope.where("org_path", p);
+            auto cur = c.query("SELECT id_number_enc, phone_enc, landline_enc FROM members WHERE id = ? AND " + w, p);
+            if (cur.empty()) throw Error::notFound("党员不存在");
+            const char* keys[] = {"idNumber", "phone", "landline"};
+            for (size_t i = 0; i < 3; ++i)
+              if (!body.contains(keys[i]) && !cur.front().isNull(i))
+                body[keys[i]] = svc.cipher->decrypt(cur.front().text(i));
+            Input in = parseInput(json::Form(std::move(body)), false);
             update(c, ctx, *svc.cipher, id, in, version);
             tx.commit();
             return json::ok(detailJson(c, ctx.scope, id));
@@ -547,17 +586,16 @@ void registerRoutes(platform::Api& api) {
              return json::ok(detailJson(c, ctx.scope, id));
            });
 
-  api.del("/api/members/:id", Permission::MemberWrite,
-          [](http::Request& req, const auth::Context& ctx, Connection& c) {
-            int64_t id = req.idParam();
-            json::Form f(req.body);
-            std::string reason = f.requiredText("reason", "移出原因", 100);
-            auto on = f.date("effectiveOn", "移出日期");
-            store::Transaction tx(c);
-            remove(c, ctx, id, reason, on);
-            tx.commit();
-            return json::ok(detailJson(c, ctx.scope, id));
-          });
+  api.del("/api/members/:id", Permission::MemberWrite, [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    int64_t id = req.idParam();
+    json::Form f(req.body);
+    std::string reason = f.requiredText("reason", "移出原因", 100);
+    auto on = f.date("effectiveOn", "移出日期");
+    store::Transaction tx(c);
+    remove(c, ctx, id, reason, on);
+    tx.commit();
+    return json::ok(detailJson(c, ctx.scope, id));
+  });
 }
 
 }  // namespace zg::members

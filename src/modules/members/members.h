@@ -41,20 +41,20 @@ std::string exportXlsx(store::Connection& c, const Scope& scope, const crypto::F
 // are derived from the ID number.
 struct Input {
   std::string name;
-  std::string idNumber;                  // raw, checked by checkIdNumber
+  std::string idNumber;  // raw, checked by checkIdNumber
   std::string ethnicity = "汉族";
   std::optional<std::string> education;  // one of educations()
   std::string category;                  // "full" / "probationary"
   int64_t orgId = 0;                     // create only
   std::optional<Date> joinedOn, fullOn;
   std::optional<std::string> post, phone, landline, address;
-  std::string standing = "normal";       // "normal" / "suspended"
+  std::string standing = "normal";  // "normal" / "suspended"
   bool lostContact = false;
   std::optional<Date> lostOn;
   bool mobile = false;
   std::optional<std::string> mobileTo;
   std::optional<std::string> sixCategory;
-  std::string orgField = "orgId";        // field named in errors about the organization
+  std::string orgField = "orgId";  // field named in errors about the organization
 };
 
 // Reads a create (withOrg) or edit body. Throws Invalid naming the field (Chinese message).

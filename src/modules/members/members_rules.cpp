@@ -152,8 +152,7 @@ Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in,
   }
 
   if (in.category.empty()) throw Error::invalid("category", "人员类别不能为空", "required");
-  if (!categoryLabel(in.category))
-    throw Error::invalid("category", "人员类别应为“正式党员”或“预备党员”", "bad_choice");
+  if (!categoryLabel(in.category)) throw Error::invalid("category", "人员类别应为“正式党员”或“预备党员”", "bad_choice");
 
   Date now = today();
   int64_t minAge = settings::getInt(c, "member.min_age");
@@ -192,7 +191,8 @@ Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in,
   if (in.education) {
     bool known = false;
     for (const auto& e : educations()) known = known || e == *in.education;
-    if (!known) throw Error::invalid("education", "学历应为：研究生、大学本科、大学专科、中专、高中、初中及以下", "bad_choice");
+    if (!known)
+      throw Error::invalid("education", "学历应为：研究生、大学本科、大学专科、中专、高中、初中及以下", "bad_choice");
   }
   if (utf8Length(in.ethnicity) > 20) throw Error::invalid("ethnicity", "民族不能超过20个字", "too_long");
   auto maxLen = [](const std::optional<std::string>& s, const char* field, const std::string& label, size_t n) {
@@ -273,7 +273,7 @@ Input parseInput(const json::Form& f, bool withOrg) {
   in.education = f.text("education", "学历", 20);
   auto cat = f.text("category", "人员类别", 20);
   if (!cat) throw Error::invalid("category", "人员类别不能为空", "required");
-  in.category = *cat;
+  in.category = *cat == "正式党员" ? "full" : *cat == "预备党员" ? "probationary" : *cat;
   if (withOrg) in.orgId = f.requiredInt("orgId", "所在党支部", 1, INT64_MAX);
   in.joinedOn = f.date("joinedOn", "入党日期");
   in.fullOn = f.date("fullOn", "转正日期");
@@ -282,6 +282,8 @@ Input parseInput(const json::Form& f, bool withOrg) {
   in.landline = f.text("landline", "固定电话", 40);
   in.address = f.text("address", "家庭住址", 100);
   in.standing = f.text("standing", "党籍状态", 20).value_or("normal");
+  if (in.standing == "正常") in.standing = "normal";
+  if (in.standing == "停止党籍") in.standing = "suspended";
   in.lostContact = f.boolean("lostContact", false);
   in.lostOn = f.date("lostOn", "失去联系日期");
   in.mobile = f.boolean("mobile", false);
@@ -307,12 +309,36 @@ int64_t create(Connection& c, const auth::Context& ctx, const crypto::FieldCiphe
               "post, phone_enc, phone_mask, landline_enc, landline_mask, address, standing, lost_contact, lost_on, "
               "mobile, mobile_to, six_category, created_at, updated_at) "
               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-              {org.id, org.path, name, pinyin::initials(name), pinyin::full(name), pinyin::sortKey(name),
-               std::string(1, k.sex), in.ethnicity.empty() ? std::string("汉族") : in.ethnicity, k.birth.iso(),
-               cipher.encrypt(k.idNumber), cipher.lookupHash(k.idNumber), maskIdNumber(k.idNumber), opt(in.education),
-               in.category, optDate(in.joinedOn), optDate(in.fullOn), opt(in.post), enc(cipher, k.phone),
-               mask(k.phone, false), enc(cipher, k.landline), mask(k.landline, false), opt(in.address), in.standing,
-               in.lostContact, opt(lostOn), in.mobile, opt(mobileTo), opt(in.sixCategory), now, now})
+              {org.id,
+               org.path,
+               name,
+               pinyin::initials(name),
+               pinyin::full(name),
+               pinyin::sortKey(name),
+               std::string(1, k.sex),
+               in.ethnicity.empty() ? std::string("汉族") : in.ethnicity,
+               k.birth.iso(),
+               cipher.encrypt(k.idNumber),
+               cipher.lookupHash(k.idNumber),
+               maskIdNumber(k.idNumber),
+               opt(in.education),
+               in.category,
+               optDate(in.joinedOn),
+               optDate(in.fullOn),
+               opt(in.post),
+               enc(cipher, k.phone),
+               mask(k.phone, false),
+               enc(cipher, k.landline),
+               mask(k.landline, false),
+               opt(in.address),
+               in.standing,
+               in.lostContact,
+               opt(lostOn),
+               in.mobile,
+               opt(mobileTo),
+               opt(in.sixCategory),
+               now,
+               now})
              .front()
              .i64(0);
   } catch (const Error& e) {
@@ -348,12 +374,35 @@ void update(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& 
         "joined_on = ?, full_on = ?, post = ?, phone_enc = ?, phone_mask = ?, landline_enc = ?, landline_mask = ?, "
         "address = ?, standing = ?, lost_contact = ?, lost_on = ?, mobile = ?, mobile_to = ?, six_category = ?, "
         "version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-        {name, pinyin::initials(name), pinyin::full(name), pinyin::sortKey(name), std::string(1, k.sex),
-         in.ethnicity.empty() ? std::string("汉族") : in.ethnicity, k.birth.iso(), cipher.encrypt(k.idNumber),
-         cipher.lookupHash(k.idNumber), maskIdNumber(k.idNumber), opt(in.education), in.category,
-         optDate(in.joinedOn), optDate(in.fullOn), opt(in.post), enc(cipher, k.phone), mask(k.phone, false),
-         enc(cipher, k.landline), mask(k.landline, false), opt(in.address), in.standing, in.lostContact, opt(lostOn),
-         in.mobile, opt(mobileTo), opt(in.sixCategory), nowIso(), id, version});
+        {name,
+         pinyin::initials(name),
+         pinyin::full(name),
+         pinyin::sortKey(name),
+         std::string(1, k.sex),
+         in.ethnicity.empty() ? std::string("汉族") : in.ethnicity,
+         k.birth.iso(),
+         cipher.encrypt(k.idNumber),
+         cipher.lookupHash(k.idNumber),
+         maskIdNumber(k.idNumber),
+         opt(in.education),
+         in.category,
+         optDate(in.joinedOn),
+         optDate(in.fullOn),
+         opt(in.post),
+         enc(cipher, k.phone),
+         mask(k.phone, false),
+         enc(cipher, k.landline),
+         mask(k.landline, false),
+         opt(in.address),
+         in.standing,
+         in.lostContact,
+         opt(lostOn),
+         in.mobile,
+         opt(mobileTo),
+         opt(in.sixCategory),
+         nowIso(),
+         id,
+         version});
   } catch (const Error& e) {
     rethrowUnique(e);
   }
@@ -373,18 +422,17 @@ void move(Connection& c, const auth::Context& ctx, int64_t id, int64_t orgId, st
   Date eff = effectiveDate(effectiveOn, placement, "effectiveOn", "调整日期");
   std::string why = trim(reason).empty() ? std::string("组织调整") : trim(reason);
   if (utf8Length(why) > 100) throw Error::invalid("reason", "调整原因不能超过100个字", "too_long");
-  if (placement)
-    c.exec("UPDATE member_placements SET to_date = ? WHERE id = ?", {eff.iso(), placement->id});
+  if (placement) c.exec("UPDATE member_placements SET to_date = ? WHERE id = ?", {eff.iso(), placement->id});
   c.exec("INSERT INTO member_placements(member_id, org_id, from_date, reason) VALUES (?,?,?,?)",
          {id, target.id, eff.iso(), why});
   c.exec("UPDATE members SET org_id = ?, org_path = ?, version = version + 1, updated_at = ? WHERE id = ?",
          {target.id, target.path, nowIso(), id});
   std::string fromName = orgName(c, cur.orgId);
-  audit::record(c, ctx.actor(),
-                {"move", "member", id, target.path,
-                 "调整党员组织关系：" + cur.name + "，" + fromName + " → " + target.name,
-                 bj::object{{"orgId", cur.orgId}, {"orgName", fromName}},
-                 bj::object{{"orgId", target.id}, {"orgName", target.name}, {"effectiveOn", eff.iso()}, {"reason", why}}});
+  audit::record(
+      c, ctx.actor(),
+      {"move", "member", id, target.path, "调整党员组织关系：" + cur.name + "，" + fromName + " → " + target.name,
+       bj::object{{"orgId", cur.orgId}, {"orgName", fromName}},
+       bj::object{{"orgId", target.id}, {"orgName", target.name}, {"effectiveOn", eff.iso()}, {"reason", why}}});
 }
 
 void remove(Connection& c, const auth::Context& ctx, int64_t id, const std::string& reason,
@@ -398,13 +446,14 @@ void remove(Connection& c, const auth::Context& ctx, int64_t id, const std::stri
   auto placement = currentPlacement(c, id);
   Date eff = effectiveDate(effectiveOn, placement, "effectiveOn", "移出日期");
   bj::object before = detail::snapshot(c, id);
-  c.exec("UPDATE members SET active = 0, removed_on = ?, removed_reason = ?, version = version + 1, updated_at = ? "
-         "WHERE id = ?",
-         {eff.iso(), why, nowIso(), id});
+  c.exec(
+      "UPDATE members SET active = 0, removed_on = ?, removed_reason = ?, version = version + 1, updated_at = ? "
+      "WHERE id = ?",
+      {eff.iso(), why, nowIso(), id});
   if (placement) c.exec("UPDATE member_placements SET to_date = ? WHERE id = ?", {eff.iso(), placement->id});
   bj::object after = detail::snapshot(c, id);
-  audit::record(c, ctx.actor(), {"delete", "member", id, cur.orgPath, "党员移出名册：" + cur.name + "（" + why + "）",
-                                 before, after});
+  audit::record(c, ctx.actor(),
+                {"delete", "member", id, cur.orgPath, "党员移出名册：" + cur.name + "（" + why + "）", before, after});
 }
 
 std::optional<int64_t> orgOn(Connection& c, const Scope& scope, int64_t memberId, const Date& on) {

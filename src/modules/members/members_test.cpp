@@ -1,8 +1,11 @@
 // M2 members against a real SQLite database: identity rules, encryption at rest, scope,
 // dated placements, optimistic concurrency, import modes and the export/import round trip.
 // Routes are exercised through the real router, session and CSRF wrapper.
+#include "modules/members/members.h"
+
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -10,7 +13,6 @@
 #include <thread>
 
 #include "core/error.h"
-#include "modules/members/members.h"
 #include "platform/audit.h"
 #include "platform/jobs.h"
 #include "platform/tabular.h"
@@ -33,21 +35,58 @@ std::string todayMinusYears(int years) {
   return d.iso();
 }
 
+// A libpq URL pointed at another database.
+std::string withDatabase(const std::string& url, const std::string& name) {
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (url.rfind(scheme, 0) == 0) {
+      size_t slash = url.find('/', scheme.size());
+      size_t q = url.find('?', scheme.size());
+      std::string query = q == std::string::npos ? "" : url.substr(q);
+      return url.substr(0, std::min(slash, q)) + "/" + name + query;
+    }
+  }
+  return url + " dbname=" + name;
+}
+
+// A fresh database with the schema and a small tree: a temp SQLite file, or a new database on
+// the PostgreSQL server named by ZUGONG_TEST_PG when that is set.
 struct TestDb {
   std::string dir;
+  std::string pgUrl, pgName;
   std::unique_ptr<store::Database> db;
 
   TestDb() {
-    char tmpl[] = "/tmp/zg_members_test_XXXXXX";
-    dir = mkdtemp(tmpl);
-    db = store::open(dir + "/t.db", 4);
+    const char* pg = std::getenv("ZUGONG_TEST_PG");
+    if (pg && *pg) {
+      pgUrl = pg;
+      char buf[40];
+      std::snprintf(buf, sizeof buf, "zg_members_%d_%d", static_cast<int>(getpid()), counter()++);
+      pgName = buf;
+      {
+        auto admin = store::open(pgUrl, 1);
+        admin->acquire()->exec("DROP DATABASE IF EXISTS " + pgName);
+        admin->acquire()->exec("CREATE DATABASE " + pgName);
+      }
+      db = store::open(withDatabase(pgUrl, pgName), 4);
+    } else {
+      char tmpl[] = "/tmp/zg_members_test_XXXXXX";
+      dir = mkdtemp(tmpl);
+      db = store::open(dir + "/t.db", 4);
+    }
     store::migrate(*db);
     auto c = db->acquire();
     // /1 区委 ─┬ /1/2 甲街道 ─ /1/2/4 甲社区党委 ─┬ /1/2/4/5 第一党支部
     //          │                                ├ /1/2/4/6 第二党支部
     //          │                                └ /1/2/4/9 旧支部 (dissolved)
     //          └ /1/3 乙街道 ─ /1/3/7 乙社区党委 ─── /1/3/7/8 第一党支部
-    struct O { int id; std::optional<int> parent; const char* path; int depth; const char* name; const char* kind; };
+    struct O {
+      int id;
+      std::optional<int> parent;
+      const char* path;
+      int depth;
+      const char* name;
+      const char* kind;
+    };
     const O orgs[] = {{1, {}, "/1/", 0, "区委", "district_committee"},
                       {2, 1, "/1/2/", 1, "甲街道党工委", "street_committee"},
                       {3, 1, "/1/3/", 1, "乙街道党工委", "street_committee"},
@@ -58,14 +97,25 @@ struct TestDb {
                       {8, 7, "/1/3/7/8/", 3, "第一党支部", "branch"},
                       {9, 4, "/1/2/4/9/", 3, "旧支部", "branch"}};
     for (const auto& o : orgs)
-      c->exec("INSERT INTO orgs(id, parent_id, path, depth, name, kind, founded_on, created_at, updated_at) "
-              "VALUES (?,?,?,?,?,?, '2000-01-01', 'x', 'x')",
-              {o.id, o.parent ? store::Value(*o.parent) : store::Value(), o.path, o.depth, o.name, o.kind});
+      c->exec(
+          "INSERT INTO orgs(id, parent_id, path, depth, name, kind, founded_on, created_at, updated_at) "
+          "VALUES (?,?,?,?,?,?, '2000-01-01', 'x', 'x')",
+          {o.id, o.parent ? store::Value(*o.parent) : store::Value(), o.path, o.depth, o.name, o.kind});
     c->exec("UPDATE orgs SET dissolved_on = '2010-01-01' WHERE id = 9");
   }
   ~TestDb() {
     db.reset();
-    std::filesystem::remove_all(dir);
+    if (!dir.empty()) std::filesystem::remove_all(dir);
+    if (!pgName.empty()) {
+      try {
+        store::open(pgUrl, 1)->acquire()->exec("DROP DATABASE IF EXISTS " + pgName);
+      } catch (...) {
+      }
+    }
+  }
+  static int& counter() {
+    static int n = 0;
+    return n;
   }
   int64_t count(const std::string& sql, const store::Params& p = {}) {
     auto c = db->acquire();
@@ -299,9 +349,9 @@ TEST_F(MembersTest, MoveKeepsDatedPlacements) {
     ADD_FAILURE();
     return Error::internal("");
   };
-  EXPECT_EQ(moveError(5, "2019-01-01", district).field(), "effectiveOn");  // before the current placement
-  EXPECT_EQ(moveError(6, "2021-01-01", district).field(), "orgId");        // same org
-  EXPECT_EQ(moveError(2, "2021-01-01", district).field(), "orgId");        // not a branch
+  EXPECT_EQ(moveError(5, "2019-01-01", district).field(), "effectiveOn");       // before the current placement
+  EXPECT_EQ(moveError(6, "2021-01-01", district).field(), "orgId");             // same org
+  EXPECT_EQ(moveError(2, "2021-01-01", district).field(), "orgId");             // not a branch
   EXPECT_EQ(moveError(8, "2021-01-01", contextFor("/1/2/")).field(), "orgId");  // outside the scope
   EXPECT_EQ(t.count("SELECT COUNT(*) FROM member_placements WHERE member_id = ? AND to_date IS NULL", {id}), 1);
 }
@@ -570,9 +620,9 @@ TEST_F(MembersApiTest, ListNeverShowsAnotherStreetsMembers) {
 TEST_F(MembersApiTest, CreateEditMoveRemoveThroughTheApi) {
   loginAs("jia");
   std::string idn = makeId("19800101", "001");
-  bj::object body{{"name", "张三"}, {"idNumber", idn}, {"category", "full"}, {"orgId", 5},
-                  {"joinedOn", "2005-07-01"}, {"fullOn", "2006-07-01"}, {"phone", "13800138000"},
-                  {"sex", "F"}, {"birthDate", "2000-01-01"}};  // client's sex/birth ignored
+  bj::object body{{"name", "张三"},           {"idNumber", idn},        {"category", "full"},     {"orgId", 5},
+                  {"joinedOn", "2005-07-01"}, {"fullOn", "2006-07-01"}, {"phone", "13800138000"}, {"sex", "F"},
+                  {"birthDate", "2000-01-01"}};  // client's sex/birth ignored
   auto created = call("POST", "/api/members", bj::serialize(body));
   EXPECT_EQ(created.status, 201);
   auto m = bj::parse(created.body).as_object();
