@@ -27,6 +27,7 @@ CREATE TABLE orgs (
 );
 CREATE INDEX orgs_path ON orgs(path text_pattern_ops);
 CREATE INDEX orgs_parent ON orgs(parent_id, sort_order);
+CREATE INDEX orgs_name ON orgs(name);
 
 -- Dated history of each organization's name and parent (who was under whom on a date).
 CREATE TABLE org_history (
