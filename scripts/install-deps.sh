@@ -34,12 +34,27 @@ if ((${#missing[@]})); then
   $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# `npm ci` from the lock file. With this machine's npm setting omit-lockfile-registry-resolved,
+# npm leaves the platform-specific optional packages (rollup's, esbuild's) out of the lock and
+# `npm ci` then refuses it; fall back to `npm install`, which honours the lock for everything
+# it lists, and keep the committed lock file unchanged.
+npm_install_locked() {
+  (
+    cd "$1"
+    if ! npm ci --no-audit --no-fund --loglevel=error 2>/dev/null; then
+      cp package-lock.json package-lock.json.orig
+      npm install --no-audit --no-fund --loglevel=error
+      mv package-lock.json.orig package-lock.json
+    fi
+  )
+}
+
 # Front end: install from the lock file only when it changed since the last install.
 if [ -f web/package-lock.json ]; then
   stamp=web/node_modules/.zugong-lock-stamp
   if [ ! -f "$stamp" ] || ! cmp -s web/package-lock.json "$stamp"; then
     echo "[install] npm ci (web)"
-    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    npm_install_locked web
     cp web/package-lock.json "$stamp"
   fi
 fi
@@ -47,7 +62,7 @@ if [ -f tests/package-lock.json ]; then
   stamp=tests/node_modules/.zugong-lock-stamp
   if [ ! -f "$stamp" ] || ! cmp -s tests/package-lock.json "$stamp"; then
     echo "[install] npm ci (tests)"
-    (cd tests && npm ci --no-audit --no-fund --loglevel=error)
+    npm_install_locked tests
     cp tests/package-lock.json "$stamp"
   fi
 fi

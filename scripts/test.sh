@@ -4,8 +4,8 @@
 #
 #   1. scripts/install-deps.sh (apt + npm ci for web/ and tests/ when their lock files changed)
 #   2. a throwaway PostgreSQL 15 cluster (scripts/pg-cluster.sh) in a temp dir on a free port,
-#      stopped again on exit; its URL is exported as ZUGONG_TEST_PG *before* CMake configures,
-#      because the unit tests' environment is fixed at configure time
+#      stopped again on exit; its URL is exported as ZUGONG_TEST_PG (the unit tests inherit it
+#      from ctest) and handed to the API tests as ZUGONG_TEST_DB_URL
 #   3. configure + build with Ninja in build/, and the web app (npm run build in web/)
 #   4. CTest (unit tests; the store/demo tests run on SQLite and, through ZUGONG_TEST_PG, on PG)
 #   5. API tests (node --test, tests/api) on SQLite, then on PostgreSQL
@@ -135,6 +135,10 @@ if [ -n "$line" ]; then
   total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$line")
   skipped=$(grep -cE '\*\*\*Skipped|Not Run' "$LOGS/ctest.log" || true)
   record ctest $((total - failed)) "$failed" "$([ "$skipped" -gt 0 ] && echo "($skipped skipped)")"
+  # With a cluster up, the PostgreSQL cases must really run.
+  if [ -n "$PG_URL" ] && grep -E '\(Skipped\)' "$LOGS/ctest.log" | grep -qE 'Postgres'; then
+    record ctest-pg 0 1 "PostgreSQL unit tests skipped although ZUGONG_TEST_PG was set"
+  fi
 else
   record ctest 0 1 "ctest gave no result (exit $ctest_rc)"
 fi

@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -113,7 +115,10 @@ void metaRoutes(platform::Api& api) {
 void auditRoutes(platform::Api& api) {
   api.get("/api/audit", P::AuditRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
     store::Params p;
-    std::string where = ctx.scope.where("org_path", p);
+    // District-wide entries (settings, failed log-ins) carry the path "/"; the district root's
+    // staff see them along with everything else.
+    bool districtRoot = std::count(ctx.scope.path().begin(), ctx.scope.path().end(), '/') == 2;
+    std::string where = (districtRoot ? Scope::all() : ctx.scope).where("org_path", p);
     auto addLike = [&](const char* param, const char* sql) {
       if (auto v = req.q(param); v && !v->empty()) {
         where += std::string(" AND ") + sql;

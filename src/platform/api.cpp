@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include "core/checks.h"
 #include "core/error.h"
 
 namespace zg::platform {
@@ -19,6 +20,9 @@ void Api::add(const std::string& method, const std::string& pattern, std::option
   router_.add(
       method, pattern,
       [svc, perm, h = std::move(h), changes](http::Request& req) {
+        // Every byte from outside is checked before it reaches SQL: text parameters must be UTF-8.
+        for (const auto& [k, v] : req.query)
+          if (!isValidUtf8(k) || !isValidUtf8(v)) throw Error::invalid(k, "请求参数含有无效字符", "bad_encoding");
         auto lease = svc.db->acquire();
         auto ctx = auth::resumeSession(*lease, req.cookie(kSessionCookie), req.remoteIp);
         if (!ctx) throw Error(ErrorKind::Unauthorized, "unauthenticated", "请先登录");

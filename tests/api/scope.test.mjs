@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { startServer, DEMO_PASSWORD } from '../lib/server.mjs';
 import { Client, loginAs } from '../lib/client.mjs';
 import { listRoutes } from '../lib/routes.mjs';
-import { walkTree, allPages, memberBody, idNumber, phone, toGbk, csv, waitJob, today } from '../lib/fixtures.mjs';
+import { walkTree, allPages, memberBody, idNumber, badCheckIdNumber, phone, toGbk, csv, waitJob, today } from '../lib/fixtures.mjs';
 import { xlsxTexts } from '../lib/xlsx.mjs';
 
 let srv;
@@ -469,7 +469,7 @@ before(async () => {
     const rows = [
       ['姓名', '公民身份证号', '人员类别', '所在党支部', '加入党组织日期', '转为正式党员日期'],
       ['好行', idNumber({ birth: '1966-06-06' }), '正式党员', branch.name, '1990-07-01', '1991-07-01'],
-      ['坏行', '110101199003070000', '正式党员', branch.name, '2015-07-01', '2016-07-01'],
+      ['坏行', badCheckIdNumber(), '正式党员', branch.name, '2015-07-01', '2016-07-01'],
     ];
     const r = await client.request('POST', '/api/members/import?mode=keep_good&fileName=x.csv', {
       body: Buffer.from(csv(rows)),

@@ -16,7 +16,7 @@ export function checkDigit(first17) {
 let seq = Math.floor(Math.random() * 500);
 
 /**
- * A valid, unique 18-digit ID number for someone born on `birth` (YYYY-MM-DD; default a
+ * A valid, unique 18-digit ID number (region 659001, which the demo data never uses) for someone born on `birth` (YYYY-MM-DD; default a
  * random date 1945–1980). `sex` 'male' | 'female' chooses the parity of digit 17.
  */
 export function idNumber({ birth, sex } = {}) {
@@ -30,7 +30,7 @@ export function idNumber({ birth, sex } = {}) {
   let s3 = seq;
   if (sex === 'male' && s3 % 2 === 0) s3 = (s3 + 1) % 1000;
   if (sex === 'female' && s3 % 2 === 1) s3 = (s3 + 1) % 1000;
-  const first = '330104' + birth.replaceAll('-', '') + String(s3).padStart(3, '0');
+  const first = '659001' + birth.replaceAll('-', '') + String(s3).padStart(3, '0');
   return first + checkDigit(first);
 }
 
