@@ -20,6 +20,8 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 export CI=true
 exec </dev/null
+# Let ccache share objects between clones in different directories (CI clones afresh).
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=true
 
 BUILD=build
 LOGS=$BUILD/test-logs

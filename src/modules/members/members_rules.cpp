@@ -263,6 +263,41 @@ std::string orgName(Connection& c, int64_t orgId) {
   return v ? v->asText() : "";
 }
 
+// The member fields written by both create and update, in one order: the column list and
+// the values come from here so the INSERT and the UPDATE cannot drift apart.
+const std::vector<const char*> kFieldColumns = {
+    "name",        "name_initials", "name_pinyin", "name_sort",     "sex",           "ethnicity",    "birth_date",
+    "id_number_enc", "id_number_hash", "id_number_mask", "education", "category",    "joined_on",    "full_on",
+    "post",        "phone_enc",     "phone_mask",  "landline_enc",  "landline_mask", "address",      "standing",
+    "lost_contact", "lost_on",      "mobile",      "mobile_to",     "six_category"};
+
+std::string fieldColumns(const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < kFieldColumns.size(); ++i) out += (i ? sep : "") + std::string(kFieldColumns[i]);
+  return out;
+}
+
+std::string placeholders(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
+  return out;
+}
+
+void appendFieldValues(Params& p, const crypto::FieldCipher& cipher, const std::string& name, const Checked& k,
+                       const Input& in) {
+  std::optional<std::string> lostOn, mobileTo;
+  if (in.lostContact && in.lostOn) lostOn = in.lostOn->iso();
+  if (in.mobile) mobileTo = in.mobileTo;
+  for (store::Value v : std::initializer_list<store::Value>{
+           name, pinyin::initials(name), pinyin::full(name), pinyin::sortKey(name), std::string(1, k.sex),
+           in.ethnicity.empty() ? std::string("汉族") : in.ethnicity, k.birth.iso(), cipher.encrypt(k.idNumber),
+           cipher.lookupHash(k.idNumber), maskIdNumber(k.idNumber), opt(in.education), in.category,
+           optDate(in.joinedOn), optDate(in.fullOn), opt(in.post), enc(cipher, k.phone), mask(k.phone, false),
+           enc(cipher, k.landline), mask(k.landline, false), opt(in.address), in.standing, in.lostContact,
+           opt(lostOn), in.mobile, opt(mobileTo), opt(in.sixCategory)})
+    p.push_back(std::move(v));
+}
+
 }  // namespace
 
 Input parseInput(const json::Form& f, bool withOrg) {
@@ -298,47 +333,15 @@ int64_t create(Connection& c, const auth::Context& ctx, const crypto::FieldCiphe
   orgs::Org org = placeable(c, ctx.scope, in.orgId, in.orgField);
   std::string name = trim(in.name);
   std::string now = nowIso();
-  std::optional<std::string> lostOn, mobileTo;
-  if (in.lostContact && in.lostOn) lostOn = in.lostOn->iso();
-  if (in.mobile) mobileTo = in.mobileTo;
   int64_t id = 0;
   try {
-    id = c.query(
-              "INSERT INTO members(org_id, org_path, name, name_initials, name_pinyin, name_sort, sex, ethnicity, "
-              "birth_date, id_number_enc, id_number_hash, id_number_mask, education, category, joined_on, full_on, "
-              "post, phone_enc, phone_mask, landline_enc, landline_mask, address, standing, lost_contact, lost_on, "
-              "mobile, mobile_to, six_category, created_at, updated_at) "
-              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
-              {org.id,
-               org.path,
-               name,
-               pinyin::initials(name),
-               pinyin::full(name),
-               pinyin::sortKey(name),
-               std::string(1, k.sex),
-               in.ethnicity.empty() ? std::string("汉族") : in.ethnicity,
-               k.birth.iso(),
-               cipher.encrypt(k.idNumber),
-               cipher.lookupHash(k.idNumber),
-               maskIdNumber(k.idNumber),
-               opt(in.education),
-               in.category,
-               optDate(in.joinedOn),
-               optDate(in.fullOn),
-               opt(in.post),
-               enc(cipher, k.phone),
-               mask(k.phone, false),
-               enc(cipher, k.landline),
-               mask(k.landline, false),
-               opt(in.address),
-               in.standing,
-               in.lostContact,
-               opt(lostOn),
-               in.mobile,
-               opt(mobileTo),
-               opt(in.sixCategory),
-               now,
-               now})
+    Params p{org.id, org.path};
+    appendFieldValues(p, cipher, name, k, in);
+    p.emplace_back(now);
+    p.emplace_back(now);
+    id = c.query("INSERT INTO members(org_id, org_path, " + fieldColumns(", ") +
+                     ", created_at, updated_at) VALUES (?, ?, " + placeholders(kFieldColumns.size()) + ", ?, ?) RETURNING id",
+                 p)
              .front()
              .i64(0);
   } catch (const Error& e) {
@@ -363,46 +366,16 @@ void update(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& 
   Checked k = check(c, cipher, in, id);
   bj::object before = detail::snapshot(c, id);
   std::string name = trim(in.name);
-  std::optional<std::string> lostOn, mobileTo;
-  if (in.lostContact && in.lostOn) lostOn = in.lostOn->iso();
-  if (in.mobile) mobileTo = in.mobileTo;
   int64_t n = 0;
   try {
-    n = c.exec(
-        "UPDATE members SET name = ?, name_initials = ?, name_pinyin = ?, name_sort = ?, sex = ?, ethnicity = ?, "
-        "birth_date = ?, id_number_enc = ?, id_number_hash = ?, id_number_mask = ?, education = ?, category = ?, "
-        "joined_on = ?, full_on = ?, post = ?, phone_enc = ?, phone_mask = ?, landline_enc = ?, landline_mask = ?, "
-        "address = ?, standing = ?, lost_contact = ?, lost_on = ?, mobile = ?, mobile_to = ?, six_category = ?, "
-        "version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
-        {name,
-         pinyin::initials(name),
-         pinyin::full(name),
-         pinyin::sortKey(name),
-         std::string(1, k.sex),
-         in.ethnicity.empty() ? std::string("汉族") : in.ethnicity,
-         k.birth.iso(),
-         cipher.encrypt(k.idNumber),
-         cipher.lookupHash(k.idNumber),
-         maskIdNumber(k.idNumber),
-         opt(in.education),
-         in.category,
-         optDate(in.joinedOn),
-         optDate(in.fullOn),
-         opt(in.post),
-         enc(cipher, k.phone),
-         mask(k.phone, false),
-         enc(cipher, k.landline),
-         mask(k.landline, false),
-         opt(in.address),
-         in.standing,
-         in.lostContact,
-         opt(lostOn),
-         in.mobile,
-         opt(mobileTo),
-         opt(in.sixCategory),
-         nowIso(),
-         id,
-         version});
+    Params p;
+    appendFieldValues(p, cipher, name, k, in);
+    p.emplace_back(nowIso());
+    p.emplace_back(id);
+    p.emplace_back(version);
+    n = c.exec("UPDATE members SET " + fieldColumns(" = ?, ") +
+                   " = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?",
+               p);
   } catch (const Error& e) {
     rethrowUnique(e);
   }
