@@ -91,8 +91,12 @@ CREATE TABLE members (
   updated_at      TEXT NOT NULL
 );
 CREATE INDEX members_scope_sort ON members(active, org_path text_pattern_ops, name_sort COLLATE "C");
+CREATE INDEX members_active_sort ON members(active, name_sort COLLATE "C", id);
 CREATE INDEX members_org ON members(org_id);
-CREATE INDEX members_initials ON members(name_initials);
+CREATE INDEX members_initials ON members(name_initials COLLATE "C");
+CREATE INDEX members_pinyin ON members(name_pinyin COLLATE "C");
+CREATE INDEX members_active_joined ON members(active, joined_on, id);
+CREATE INDEX members_active_birth ON members(active, birth_date, id);
 
 -- Dated placement of each member in a branch; to_date exclusive, NULL = current.
 CREATE TABLE member_placements (

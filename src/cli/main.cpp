@@ -203,6 +203,7 @@ int main(int argc, char** argv) {
     if (*demoCmd) {
       auto db = g.open();
       auto r = demo::load(*db, g.cipher(), demoOpts);
+      if (!r.skipped) db->acquire()->exec("ANALYZE");
       if (r.skipped) {
         std::cout << "demo: the database already has data; nothing loaded\n";
       } else {

@@ -148,6 +148,10 @@ Outcome run(store::Database& db, const auth::Context& ctx, const Spec& spec, con
     }
     // Otherwise the Transaction's destructor rolls everything back: a rejected import changes nothing.
   }
+  if (out.committed && out.good >= 1000) {
+    // A large load changes the data's shape; fresh statistics keep the planners' choices good.
+    c.exec("ANALYZE");
+  }
   if (!badRows.empty()) {
     tabular::Sheet bad;
     bad.name = "错误行";
