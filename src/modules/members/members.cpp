@@ -85,13 +85,14 @@ bool isAsciiAlnum(const std::string& s) {
 // entries. PostgreSQL's planner decides for itself.
 bool broadSubtree(Connection& c, const std::string& path) {
   if (c.dialect() != store::Dialect::Sqlite) return false;
-  int64_t all = c.scalar("SELECT COUNT(*) FROM members")->asInt();
+  // Ids are never reused (removal is a flag), so the largest id bounds the row count cheaply.
+  int64_t all = c.scalar("SELECT COALESCE(MAX(id), 0) FROM members")->asInt();
   int64_t cap = all / 4;
   if (cap < 1000) return false;
   Params p;
   std::string w = Scope(path).where("org_path", p);
   p.emplace_back(cap + 1);
-  auto n = c.scalar("SELECT COUNT(*) FROM (SELECT 1 FROM members WHERE " + w + " LIMIT ?) AS sub", p);
+  auto n = c.scalar("SELECT COUNT(*) FROM (SELECT 1 FROM members WHERE active = 1 AND " + w + " LIMIT ?) AS sub", p);
   return n && n->asInt() > cap;
 }
 
@@ -105,8 +106,10 @@ std::string whereFor(Connection& c, const Scope& scope, const Filter& f, Params&
   // A search is served by the name indexes, so it takes the same route as a page.
   bool searching = !trim(f.q).empty();
   std::string column = (forPage || searching) && broadSubtree(c, within.path()) ? "(m.org_path || '')" : "m.org_path";
-  std::string w = "m.active = 1 AND " + scope.where(column, p);
-  if (within.path() != scope.path()) w += " AND " + within.where(column, p);
+  // `within` is the scope itself or an organization that orgs::require() found inside it, so
+  // its range lies inside the scope's; filtering by the narrower range alone keeps the
+  // planner on it (with both, SQLite may scan the wider one and test the other per row).
+  std::string w = "m.active = 1 AND " + within.where(column, p);
   std::string q = lowerAscii(trim(f.q));
   if (!q.empty()) {
     if (utf8Length(q) > 40) throw Error::invalid("q", "搜索内容过长");
@@ -471,9 +474,11 @@ void registerRoutes(platform::Api& api) {
       q.emplace_back(ps.offset());
       // The page first, then its organizations' names: a join here lets SQLite's planner
       // drive the query from orgs through members_org, which is slow for broad scopes.
-      auto r = c.query(
-          "SELECT " + listCols("''") + " FROM members m WHERE " + w + " ORDER BY " + ps.orderBy + " LIMIT ? OFFSET ?",
-          q);
+      // The page's ids come from the index alone (a covering scan sorted by the key); only those
+      // rows are then read whole, so a sort never drags every row of the subtree with it.
+      auto r = c.query("SELECT " + listCols("''") + " FROM members m WHERE m.id IN (SELECT m.id FROM members m WHERE " +
+                           w + " ORDER BY " + ps.orderBy + " LIMIT ? OFFSET ?) ORDER BY " + ps.orderBy,
+                       q);
       std::map<int64_t, std::string> orgNames;
       for (auto row : r) orgNames[row.i64(4)];
       if (!orgNames.empty()) {
