@@ -256,14 +256,7 @@ int main(int argc, char** argv) {
       if (what == "members") {
         writeFile(out, members::exportXlsx(*c, Scope::all(), g.cipher(), reveal));
       } else {
-        // Organizations: the same sheet the API serves.
-        tabular::Sheet s;
-        s.name = "党组织信息";
-        s.rows.push_back({"党组织全称", "组织类别", "上级党组织", "书记", "联系电话", "成立日期"});
-        for (auto row : c->query("SELECT o.name, o.kind, p.name, o.secretary, o.phone, o.founded_on FROM orgs o LEFT JOIN "
-                                 "orgs p ON p.id = o.parent_id WHERE o.dissolved_on IS NULL ORDER BY o.path"))
-          s.rows.push_back({row.text(0), row.text(1), row.text(2), row.text(3), row.text(4), row.text(5)});
-        writeFile(out, tabular::writeXlsx(s));
+        writeFile(out, orgs::exportXlsx(*c, Scope::all()));
       }
       std::cout << "wrote " << out << "\n";
       return 0;

@@ -670,26 +670,8 @@ void registerRoutes(platform::Api& api) {
   });
 
   api.get("/api/orgs/export", P::OrgRead, [](http::Request&, const auth::Context& ctx, Connection& c) {
-    tabular::Sheet s;
-    s.name = "党组织信息";
-    importer::Spec spec = importSpec();
-    std::vector<std::string> header;
-    for (auto& col : spec.columns) header.push_back(col.header);
-    s.rows.push_back(header);
-    Params p;
-    std::string w = ctx.scope.where("o.path", p);
-    auto r = c.query("SELECT o.name, o.kind, o.branch_type, par.name, o.secretary, o.contact, o.phone, o.unit_info, "
-                     "o.unit_count, o.committee_size, o.founded_on, o.path FROM orgs o LEFT JOIN orgs par ON par.id = o.parent_id "
-                     "WHERE o.dissolved_on IS NULL AND " + w + " ORDER BY o.path",
-                     p);
-    for (auto row : r) {
-      // The parent is written as a path of names below the scope root, so the file re-imports.
-      s.rows.push_back({row.text(0), kindLabel(row.text(1)).value_or(""),
-                        row.isNull(2) ? "" : branchTypeLabel(row.text(2)).value_or(""), row.text(3), row.text(4),
-                        row.text(5), row.text(6), row.text(7), row.text(8), row.text(9), row.text(10)});
-    }
-    return http::Response::download(tabular::writeXlsx(s), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                    "党组织信息.xlsx");
+    return http::Response::download(exportXlsx(c, ctx.scope),
+                                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "党组织信息.xlsx");
   });
 
   api.get("/api/orgs/import-template", P::OrgRead, [](http::Request&, const auth::Context&, Connection&) {
@@ -709,6 +691,25 @@ void registerRoutes(platform::Api& api) {
     });
     return json::ok(bj::object{{"jobId", job}}, 202);
   }, http::RouteOptions{20 * 1024 * 1024});
+}
+
+std::string exportXlsx(Connection& c, const Scope& scope) {
+  tabular::Sheet s;
+  s.name = "党组织信息";
+  std::vector<std::string> header;
+  for (auto& col : importSpec().columns) header.push_back(col.header);
+  s.rows.push_back(header);
+  Params p;
+  std::string w = scope.where("o.path", p);
+  auto r = c.query("SELECT o.name, o.kind, o.branch_type, par.name, o.secretary, o.contact, o.phone, o.unit_info, "
+                   "o.unit_count, o.committee_size, o.founded_on FROM orgs o LEFT JOIN orgs par ON par.id = o.parent_id "
+                   "WHERE o.dissolved_on IS NULL AND " + w + " ORDER BY o.path",
+                   p);
+  for (auto row : r)
+    s.rows.push_back({row.text(0), kindLabel(row.text(1)).value_or(""),
+                      row.isNull(2) ? "" : branchTypeLabel(row.text(2)).value_or(""), row.text(3), row.text(4),
+                      row.text(5), row.text(6), row.text(7), row.text(8), row.text(9), row.text(10)});
+  return tabular::writeXlsx(s);
 }
 
 importer::Spec importSpec() {

@@ -55,6 +55,8 @@ boost::json::object toJson(store::Connection& c, const Org& o);
 void registerSettings();
 void registerRoutes(platform::Api& api);
 importer::Spec importSpec();
+// The organizations within `scope` as .xlsx bytes, with the import template's headers.
+std::string exportXlsx(store::Connection& c, const Scope& scope);
 
 // Creates the district root (id 1) when the tree is empty. Used by `zugong migrate`.
 void ensureRoot(store::Connection& c, const std::string& name);
