@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/build.sh zugong
 mkdir -p data
 DB="${ZUGONG_DB:-data/zugong.db}"
 PORT="${ZUGONG_PORT:-8080}"
