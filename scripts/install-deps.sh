@@ -15,6 +15,7 @@ APT_PACKAGES=(
   chromium fonts-noto-cjk
   nodejs npm
   wrk nginx-light poppler-utils bc
+  libreoffice-calc-nogui
 )
 
 missing=()

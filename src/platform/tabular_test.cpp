@@ -286,7 +286,9 @@ TEST(Xlsx, LibreOfficeFileIfAvailable) {
     std::ofstream out(dir / "in.csv", std::ios::binary);
     out << "姓名,出生日期,数量\n张三,2024-03-05,12\n李四,,3.5\n";
   }
-  std::string cmd = "cd " + dir.string() + " && soffice --headless --convert-to xlsx in.csv >/dev/null 2>&1";
+  // The CSV filter options: comma-separated, double-quoted text, character set 76 (UTF-8).
+  std::string cmd = "cd " + dir.string() +
+                    " && soffice --headless --infilter=CSV:44,34,76 --convert-to xlsx in.csv >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir / "in.xlsx", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -296,6 +298,34 @@ TEST(Xlsx, LibreOfficeFileIfAvailable) {
   EXPECT_EQ(s.rows[0], (std::vector<std::string>{"姓名", "出生日期", "数量"}));
   EXPECT_EQ(s.rows[1], (std::vector<std::string>{"张三", "2024-03-05", "12"}));
   EXPECT_EQ(s.rows[2], (std::vector<std::string>{"李四", "", "3.5"}));
+}
+
+// What we write, LibreOffice opens: our .xlsx converted by LibreOffice to CSV (UTF-8) holds the
+// same cells, Chinese text and empty cells included.
+TEST(Xlsx, LibreOfficeOpensWhatWeWrite) {
+  if (std::system("command -v soffice >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "LibreOffice not installed";
+  }
+  Sheet out;
+  out.name = "党员信息";
+  out.rows = {{"姓名", "公民身份证号", "所在党支部", "备注"},
+              {"张三", "330104198001011234", "景芳社区第一党支部", ""},
+              {"李四", "", "三里亭社区党总支", "含,逗号与\"引号\""}};
+  auto dir = std::filesystem::temp_directory_path() / ("zg-lo2-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream f(dir / "ours.xlsx", std::ios::binary);
+    f << writeXlsx(out);
+  }
+  std::string cmd = "cd " + dir.string() +
+                    " && soffice --headless --convert-to csv:\"Text - txt - csv (StarCalc)\":44,34,76 ours.xlsx"
+                    " >/dev/null 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  std::ifstream in(dir / "ours.csv", std::ios::binary);
+  std::string csv((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove_all(dir);
+  Sheet back = readCsv(csv);
+  EXPECT_EQ(back.rows, out.rows);
 }
 
 }  // namespace
