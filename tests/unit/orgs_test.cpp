@@ -188,3 +188,48 @@ TEST(Orgs, StreetUserSeesAndChangesOnlyItsSubtree) {
 
 }  // namespace
 }  // namespace zg
+
+namespace zg {
+namespace {
+
+// Export, then import into an empty district: the same tree comes back, even where two
+// parents share a name (the export writes "grandparent/parent" for those).
+TEST(Orgs, ExportReimportsToTheSamePlaces) {
+  namespace bj = boost::json;
+  testing::TestApp a;
+  a.login("admin", "Admin1234");
+  auto mk = [&](int64_t parent, const std::string& name, const std::string& kind) {
+    auto r = a.call("POST", "/api/orgs", bj::object{{"parentId", parent}, {"name", name}, {"kind", kind}, {"foundedOn", "2012-05-01"}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.body.at("id").as_int64();
+  };
+  int64_t s1 = mk(1, "甲街道党工委", "street_committee");
+  int64_t s2 = mk(1, "乙街道党工委", "street_committee");
+  int64_t c1 = mk(s1, "新村社区党委", "committee");
+  int64_t c2 = mk(s2, "新村社区党委", "committee");  // same name under another street
+  mk(c1, "第一党支部", "branch");
+  mk(c2, "第二党支部", "branch");
+  std::string xlsx;
+  {
+    auto c = a.db->acquire();
+    xlsx = orgs::exportXlsx(*c, Scope::all());
+  }
+  testing::TestApp b;
+  auth::Context ctx;
+  ctx.user.id = 0;
+  ctx.user.displayName = "测试";
+  ctx.user.orgPath = "/1/";
+  ctx.scope = Scope("/1/");
+  // Drop the root row (it exists in every district) by importing everything below it.
+  auto out = importer::run(*b.db, ctx, orgs::importSpec(), xlsx, importer::Mode::KeepGood);
+  EXPECT_EQ(out.good, 6) << (out.errors.empty() ? "" : out.errors[0].message);
+  auto c = b.db->acquire();
+  auto r = c->query("SELECT b.name, cm.name, st.name FROM orgs b JOIN orgs cm ON cm.id = b.parent_id "
+                    "JOIN orgs st ON st.id = cm.parent_id WHERE b.kind = 'branch' ORDER BY b.name");
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r.row(0).text(2), "甲街道党工委");
+  EXPECT_EQ(r.row(1).text(2), "乙街道党工委");
+}
+
+}  // namespace
+}  // namespace zg

@@ -702,13 +702,21 @@ std::string exportXlsx(Connection& c, const Scope& scope) {
   Params p;
   std::string w = scope.where("o.path", p);
   auto r = c.query("SELECT o.name, o.kind, o.branch_type, par.name, o.secretary, o.contact, o.phone, o.unit_info, "
-                   "o.unit_count, o.committee_size, o.founded_on FROM orgs o LEFT JOIN orgs par ON par.id = o.parent_id "
+                   "o.unit_count, o.committee_size, o.founded_on, gp.name FROM orgs o "
+                   "LEFT JOIN orgs par ON par.id = o.parent_id LEFT JOIN orgs gp ON gp.id = par.parent_id "
                    "WHERE o.dissolved_on IS NULL AND " + w + " ORDER BY o.path",
                    p);
-  for (auto row : r)
+  // A parent whose name is not unique in the export is written as "grandparent/parent", the
+  // form the importer's findByName() resolves, so the file re-imports to the same places.
+  std::map<std::string, int> nameCount;
+  for (auto row : r) ++nameCount[row.text(0)];
+  for (auto row : r) {
+    std::string parent = row.text(3);
+    if (nameCount[parent] > 1 && !row.isNull(11)) parent = row.text(11) + "/" + parent;
     s.rows.push_back({row.text(0), kindLabel(row.text(1)).value_or(""),
-                      row.isNull(2) ? "" : branchTypeLabel(row.text(2)).value_or(""), row.text(3), row.text(4),
+                      row.isNull(2) ? "" : branchTypeLabel(row.text(2)).value_or(""), parent, row.text(4),
                       row.text(5), row.text(6), row.text(7), row.text(8), row.text(9), row.text(10)});
+  }
   return tabular::writeXlsx(s);
 }
 
