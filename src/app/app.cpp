@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "modules/dues/dues.h"
 #include "modules/members/members.h"
+#include "modules/mobile/mobile.h"
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
@@ -26,6 +28,8 @@ using P = auth::Permission;
 void registerSettings() {
   orgs::registerSettings();
   members::registerSettings();
+  mobile::registerSettings();
+  dues::registerSettings();
 }
 
 namespace {
@@ -281,6 +285,8 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   jobRoutes(api);
   orgs::registerRoutes(api);
   members::registerRoutes(api);
+  mobile::registerRoutes(api);
+  dues::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

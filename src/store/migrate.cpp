@@ -50,8 +50,11 @@ int migrate(Database& db) {
   int applied = 0;
   for (const Migration& m : embeddedMigrations()) {
     Transaction tx(c);
-    // Re-read under the lock each time: another process may have applied it meanwhile.
-    if (m.version <= lockAndReadVersion(c)) {
+    // Re-read under the lock each time: another process may have applied it meanwhile. Each
+    // migration is looked up by its own number, so one merged later with a lower number than an
+    // applied one (parallel branches of work) is still applied.
+    lockAndReadVersion(c);
+    if (c.scalar("SELECT version FROM schema_version WHERE version = ?", {m.version})) {
       tx.commit();
       continue;
     }

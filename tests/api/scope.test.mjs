@@ -418,7 +418,175 @@ const HANDLERS = {
     for (const id of S2.targetMembers)
       assertDenied(`delete member ${id}`, await jd01.del(`/api/members/${id}`, { reason: '越权', effectiveOn: today() }));
   },
+  // Party dues 党费: street 2's member gets a base and a payment (by admin, once); jd01 aims
+  // every dues call at that member, that payment and street 2's organizations.
+  ...(() => {
+    const month = (delta) => {
+      const [y, m] = today().split('-').map(Number);
+      const n = y * 12 + m - 1 + delta;
+      return `${Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`;
+    };
+    let d2;
+    const duesS2 = async () => {
+      if (!d2) {
+        const id = S2.targetMembers[0];
+        const b = await admin.put(`/api/dues/members/${id}/base`, { kind: 'fixed', amountFen: 100, fromMonth: month(-2) });
+        assert.equal(b.status, 200, b.text);
+        const p = await admin.post('/api/dues/payments', { memberId: id, month: month(-1), amountFen: 100, paidOn: today() });
+        assert.equal(p.status, 201, p.text);
+        d2 = { memberId: id, paymentId: p.json.id, before: JSON.stringify(await admin.ok(`/api/dues/members/${id}`)) };
+      }
+      return d2;
+    };
+    const unchanged = async () => {
+      const d = await duesS2();
+      assert.equal(JSON.stringify(await admin.ok(`/api/dues/members/${d.memberId}`)), d.before, 'street-2 dues unchanged');
+    };
+    const fields = new Set(['memberId', 'orgId', 'id']);
+    const lists = async (path) => {
+      await duesS2();
+      assertNoLeak(path, await jd01.get(path));
+      assertNoLeak(`${path} month`, await jd01.get(path + q({ month: month(-1) })));
+      for (const o of S2.targetOrgs) assertDenied(`${path} orgId ${o.id}`, await jd01.get(path + q({ orgId: o.id })), fields);
+    };
+    return {
+      'GET /api/dues/members/:id': async () => {
+        const d = await duesS2();
+        for (const id of S2.targetMembers) assertDenied(`dues member ${id}`, await jd01.get(`/api/dues/members/${id}`));
+        assert.equal((await jd01.get(`/api/dues/members/${S1.member.id}`)).status, 200);
+        await unchanged(d);
+      },
+      'GET /api/dues/members/:id/base': async () => {
+        await duesS2();
+        for (const id of S2.targetMembers) assertDenied(`dues base ${id}`, await jd01.get(`/api/dues/members/${id}/base`));
+      },
+      'PUT /api/dues/members/:id/base': async () => {
+        await duesS2();
+        for (const id of S2.targetMembers)
+          assertDenied(`dues set base ${id}`, await jd01.put(`/api/dues/members/${id}/base`, { kind: 'student', fromMonth: month(0) }));
+        await unchanged();
+      },
+      'POST /api/dues/payments': async () => {
+        const d = await duesS2();
+        for (const id of S2.targetMembers)
+          assertDenied(
+            `dues pay ${id}`,
+            await jd01.post('/api/dues/payments', { memberId: id, month: month(0), amountFen: 100, paidOn: today() }),
+            fields,
+          );
+        await unchanged(d);
+      },
+      'DELETE /api/dues/payments/:id': async () => {
+        const d = await duesS2();
+        assertDenied('dues delete payment', await jd01.request('DELETE', `/api/dues/payments/${d.paymentId}`, { json: { reason: '越权' } }));
+        await unchanged();
+      },
+      'POST /api/dues/exemptions': async () => {
+        await duesS2();
+        for (const id of S2.targetMembers)
+          assertDenied(
+            `dues exemption ${id}`,
+            await jd01.post('/api/dues/exemptions', { memberId: id, fromMonth: month(-1), toMonth: month(-1), reason: '越权' }),
+            fields,
+          );
+        await unchanged();
+      },
+      'GET /api/dues/summary': () => lists('/api/dues/summary'),
+      'GET /api/dues/arrears': () => lists('/api/dues/arrears'),
+      'GET /api/dues/flagged': () => lists('/api/dues/flagged'),
+      'GET /api/dues/export': () => lists('/api/dues/export'),
+    };
+  })(),
+  // Mobile members 流动党员: street 2's record (an inflow, so the member row itself is not
+  // touched) and request are made lazily by admin; jd01 aims every call at them.
+  'GET /api/mobile/service-kinds': async () => assertNoLeak('mobile kinds', await jd01.get('/api/mobile/service-kinds')),
+  'GET /api/mobile/records': async () => {
+    await mobileS2();
+    assertNoLeak('mobile records', await jd01.get('/api/mobile/records' + q({ pageSize: 200 })));
+    assertNoLeak('mobile records orgId', await jd01.get('/api/mobile/records' + q({ orgId: S2.root.id, pageSize: 200 })));
+    assertNoLeak('mobile records q', await jd01.get('/api/mobile/records' + q({ q: S2.mobile.memberName })));
+  },
+  'GET /api/mobile/records/:id': async () => {
+    const m = await mobileS2();
+    assertDenied('mobile record', await jd01.get(`/api/mobile/records/${m.id}`));
+  },
+  'POST /api/mobile/records': async () => {
+    const fields = new Set(['memberId', 'mobileBranchId']);
+    const body = { direction: 'inflow', place: '越权', sinceDate: today() };
+    for (const id of S2.targetMembers)
+      assertDenied(`mobile record for member ${id}`, await jd01.post('/api/mobile/records', { ...body, memberId: id }), fields);
+    assertDenied(
+      'mobile record in street-2 branch',
+      await jd01.post('/api/mobile/records', { ...body, memberId: S1.member.id, mobileBranchId: S2.branch.id }),
+      fields,
+    );
+    await mobileUnchanged();
+  },
+  'PUT /api/mobile/records/:id': async () => {
+    const m = await mobileS2();
+    assertDenied('mobile edit', await jd01.put(`/api/mobile/records/${m.id}`, { place: '越权', sinceDate: m.sinceDate, version: m.version }));
+    await mobileUnchanged();
+  },
+  'POST /api/mobile/records/:id/close': async () => {
+    const m = await mobileS2();
+    assertDenied('mobile close', await jd01.post(`/api/mobile/records/${m.id}/close`, { untilDate: today() }));
+    await mobileUnchanged();
+  },
+  'POST /api/mobile/records/:id/contacts': async () => {
+    const m = await mobileS2();
+    assertDenied('mobile contact', await jd01.post(`/api/mobile/records/${m.id}/contacts`, { channel: '电话', note: '越权' }));
+    await mobileUnchanged();
+  },
+  'POST /api/mobile/records/:id/requests': async () => {
+    const m = await mobileS2();
+    assertDenied('mobile request', await jd01.post(`/api/mobile/records/${m.id}/requests`, { kind: 'other', description: '越权' }));
+    await mobileUnchanged();
+  },
+  'GET /api/mobile/overdue': async () => {
+    await mobileS2();
+    assertNoLeak('mobile overdue', await jd01.get('/api/mobile/overdue'));
+    assertNoLeak('mobile overdue orgId', await jd01.get('/api/mobile/overdue' + q({ orgId: S2.root.id })));
+  },
+  'GET /api/mobile/requests': async () => {
+    await mobileS2();
+    assertNoLeak('mobile requests', await jd01.get('/api/mobile/requests' + q({ pageSize: 200 })));
+    assertNoLeak('mobile requests orgId', await jd01.get('/api/mobile/requests' + q({ orgId: S2.root.id, status: 'open' })));
+  },
+  'POST /api/mobile/requests/:id/assign': async () => {
+    await mobileS2();
+    assertDenied('mobile assign', await jd01.post(`/api/mobile/requests/${S2.mobileRequest.id}/assign`, { userId: jd01.user.id }));
+    await mobileUnchanged();
+  },
+  'POST /api/mobile/requests/:id/close': async () => {
+    await mobileS2();
+    assertDenied('mobile request close', await jd01.post(`/api/mobile/requests/${S2.mobileRequest.id}/close`, { result: '越权' }));
+    await mobileUnchanged();
+  },
 };
+
+/** Street 2's mobile record and request (created once, by admin). */
+async function mobileS2() {
+  if (!S2.mobile) {
+    const r = await admin.post('/api/mobile/records', {
+      memberId: S2.targetMembers[0],
+      direction: 'inflow',
+      place: '安徽省合肥市',
+      sinceDate: '2020-01-01',
+    });
+    assert.equal(r.status, 201, r.text);
+    S2.mobile = r.json;
+    const q2 = await admin.post(`/api/mobile/records/${r.json.id}/requests`, { kind: 'medical', description: '异地就医' });
+    assert.equal(q2.status, 201, q2.text);
+    S2.mobileRequest = q2.json;
+    S2.mobileBefore = JSON.stringify(await admin.ok(`/api/mobile/records/${r.json.id}`));
+  }
+  return S2.mobile;
+}
+
+async function mobileUnchanged() {
+  if (!S2.mobile) return;
+  assert.equal(JSON.stringify(await admin.ok(`/api/mobile/records/${S2.mobile.id}`)), S2.mobileBefore, 'street-2 mobile record unchanged');
+}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -64,6 +64,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { perm: Perm.MemberWrite, title: 'memberEdit.editTitle', menu: '/members' },
       },
       {
+        path: 'mobile',
+        name: 'mobile',
+        component: () => import('@/views/mobile/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'mobile.title' },
+      },
+      {
+        path: 'dues',
+        name: 'dues',
+        component: () => import('@/views/dues/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'dues.title' },
+      },
+      {
         path: 'import',
         name: 'import',
         component: () => import('@/views/import/index.vue'),
