@@ -12,6 +12,7 @@
 
 #include "app/app.h"
 #include "app/demo.h"
+#include "app/demo_activity.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -129,6 +130,8 @@ int main(int argc, char** argv) {
   demoCmd->add_option("--scale", demoOpts.scale, "small (~2,000 members) or district (~20,000)")
       ->check(CLI::IsMember({"small", "district"}));
   demoCmd->add_option("--password", demoOpts.password, "password of every demo login");
+  bool noActivity = false;
+  demoCmd->add_flag("--no-activity", noActivity, "only the tree, members and logins: no dues or mobile-member records");
 
   auto* user = cli.add_subcommand("user", "manage log-in accounts");
   user->require_subcommand(1);
@@ -203,13 +206,18 @@ int main(int argc, char** argv) {
     if (*demoCmd) {
       auto db = g.open();
       auto r = demo::load(*db, g.cipher(), demoOpts);
-      if (!r.skipped) db->acquire()->exec("ANALYZE");
       if (r.skipped) {
         std::cout << "demo: the database already has data; nothing loaded\n";
-      } else {
-        std::cout << "demo: " << r.orgs << " organizations, " << r.members << " members, " << r.users << " users in "
-                  << r.seconds << " s\n";
+        return 0;
       }
+      std::cout << "demo: " << r.orgs << " organizations, " << r.members << " members, " << r.users << " users in "
+                << r.seconds << " s\n";
+      if (noActivity) return 0;
+      auto a = demo::loadActivity(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo activity: " << a.duesBases << " dues bases, " << a.payments << " payments, "
+                << a.mobilityRecords << " mobile members (" << a.contacts << " contacts, " << a.requests
+                << " requests)\n";
+      db->acquire()->exec("ANALYZE");
       return 0;
     }
     if (*user) {

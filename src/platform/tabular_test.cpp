@@ -276,6 +276,8 @@ TEST(Xlsx, FallsBackToSheet1WithoutWorkbook) {
   EXPECT_EQ(s.rows, (Rows{{}, {"", "7"}}));
 }
 
+// Each LibreOffice run gets a profile of its own (-env:UserInstallation): CTest runs tests in
+// parallel and two instances sharing the default profile refuse each other.
 TEST(Xlsx, LibreOfficeFileIfAvailable) {
   if (std::system("command -v soffice >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "LibreOffice not installed";
@@ -288,7 +290,8 @@ TEST(Xlsx, LibreOfficeFileIfAvailable) {
   }
   // The CSV filter options: comma-separated, double-quoted text, character set 76 (UTF-8).
   std::string cmd = "cd " + dir.string() +
-                    " && soffice --headless --infilter=CSV:44,34,76 --convert-to xlsx in.csv >/dev/null 2>&1";
+                    " && soffice -env:UserInstallation=file://" + dir.string() + "/profile --headless --infilter=CSV:44,34,76 "
+                    "--convert-to xlsx in.csv >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir / "in.xlsx", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -318,7 +321,8 @@ TEST(Xlsx, LibreOfficeOpensWhatWeWrite) {
     f << writeXlsx(out);
   }
   std::string cmd = "cd " + dir.string() +
-                    " && soffice --headless --convert-to csv:\"Text - txt - csv (StarCalc)\":44,34,76 ours.xlsx"
+                    " && soffice -env:UserInstallation=file://" + dir.string() +
+                    "/profile --headless --convert-to csv:\"Text - txt - csv (StarCalc)\":44,34,76 ours.xlsx"
                     " >/dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   std::ifstream in(dir / "ours.csv", std::ios::binary);

@@ -83,7 +83,7 @@ export async function startServer({ demo = true, web, env = {}, extraArgs = [] }
   let r = cli(['migrate']);
   if (r.code !== 0) throw new Error(`zugong migrate failed: ${r.stderr}${r.stdout}`);
   if (demo) {
-    r = cli(['demo', '--scale', 'small']);
+    r = cli(['demo', '--scale', 'small', '--no-activity']);
     if (r.code !== 0) throw new Error(`zugong demo failed: ${r.stderr}${r.stdout}`);
   }
 

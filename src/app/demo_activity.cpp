@@ -1,0 +1,183 @@
+#include "app/demo_activity.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "modules/dues/dues.h"
+#include "modules/mobile/mobile.h"
+#include "platform/audit.h"
+#include "platform/time.h"
+
+namespace zg::demo {
+
+namespace {
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : g_(seed) {}
+  int64_t range(int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(g_); }
+  bool chance(double p) { return std::uniform_real_distribution<double>(0, 1)(g_) < p; }
+  template <class T>
+  const T& pick(const std::vector<T>& v) { return v[static_cast<size_t>(range(0, static_cast<int64_t>(v.size()) - 1))]; }
+
+ private:
+  std::mt19937_64 g_;
+};
+
+std::string dayOf(dues::Month m, int day) {
+  return dues::monthText(m) + (day < 10 ? "-0" : "-") + std::to_string(day);
+}
+
+Date addDays(const Date& d, int days) {
+  // Civil-from-days arithmetic (Howard Hinnant), enough for demo dates.
+  auto toDays = [](int y, int m, int dd) {
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + dd - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+  };
+  int z = toDays(d.year, d.month, d.day) + days + 719468;
+  int era = (z >= 0 ? z : z - 146096) / 146097;
+  int doe = z - era * 146097;
+  int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  int mp = (5 * doy + 2) / 153;
+  Date out;
+  out.day = doy - (153 * mp + 2) / 5 + 1;
+  out.month = mp + (mp < 10 ? 3 : -9);
+  out.year = yoe + era * 400 + (out.month <= 2);
+  return out;
+}
+
+}  // namespace
+
+ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf) {
+  Rng rng(seed ^ 0x5eed0f2026ULL);
+  ActivityResult out;
+  auto lease = db.acquire();
+  store::Connection& c = *lease;
+  store::Transaction tx(c);
+  if (c.scalar("SELECT id FROM dues_bases LIMIT 1") || c.scalar("SELECT id FROM mobility_records LIMIT 1"))
+    throw Error::conflict("not_empty", "演示活动数据已存在");
+  dues::Rules rules = dues::rules(c);
+  const dues::Month current = dues::monthOf(asOf);
+  const dues::Month first = current - 11;
+  const std::string now = nowIso();
+
+  auto members = c.query(
+      "SELECT id, org_path, birth_date, joined_on, six_category, mobile, mobile_to, phone_enc, phone_mask "
+      "FROM members WHERE active = 1 ORDER BY id");
+  std::vector<std::vector<store::Value>> bases, payments, records, contacts, requests;
+  const std::vector<std::string> methods = {"微信", "现金", "银行转账", "支付宝"};
+  const std::vector<std::string> channels = {"电话", "微信", "走访", "来信"};
+  const std::vector<std::string> places = {"广东省深圳市", "上海市浦东新区", "江苏省苏州市", "北京市朝阳区", "福建省厦门市"};
+  int64_t recordId = 0;
+  for (auto m : members) {
+    int64_t id = m.i64(0);
+    std::string path = m.text(1);
+    auto birth = parseDate(m.text(2));
+    auto joined = parseDate(m.text(3));
+    std::string six = m.text(4);
+    int age = birth ? ageOn(*birth, asOf) : 40;
+
+    // Dues base: retirees on their pension, members in hardship a fixed token amount, students
+    // the flat student rate, everyone else on their after-tax pay.
+    dues::Base base;
+    if (six == "hardship") {
+      base.kind = "fixed";
+      base.amountFen = 100;
+    } else if (age >= 60) {
+      base.kind = "retired";
+      base.baseFen = rng.range(25, 90) * 10000;
+    } else if (age <= 22 && rng.chance(0.5)) {
+      base.kind = "student";
+    } else {
+      base.kind = "employed";
+      base.baseFen = rng.range(25, 160) * 10000 + rng.range(0, 99) * 100;
+    }
+    dues::Month from = first;
+    if (joined && dues::monthOf(*joined) > from) from = dues::monthOf(*joined);
+    if (from > current) continue;
+    bases.push_back({id, base.kind, base.baseFen, base.amountFen, dues::monthText(from), nullptr, "演示数据", now});
+    ++out.duesBases;
+    int64_t due = dues::monthlyDue(rules, base);
+    // About 3% stopped paying seven months ago (they show as six months behind); the rest pay
+    // almost every month, in the following month.
+    bool stopped = rng.chance(0.03);
+    for (dues::Month mo = from; mo < current; ++mo) {
+      if (stopped && mo >= current - 7) continue;
+      if (!rng.chance(0.96)) continue;
+      dues::Month paidMonth = mo + 1;
+      int day = static_cast<int>(rng.range(1, 20));
+      if (paidMonth == current && day > asOf.day) day = std::max(1, asOf.day);
+      payments.push_back({id, dues::monthText(mo), due, dayOf(paidMonth, day), rng.pick(methods), "", "演示数据", path, now});
+      ++out.payments;
+    }
+
+    // Mobile members: one ongoing outflow with a contact history; about a quarter not
+    // contacted for over three months.
+    if (m.i64(5) != 0) {
+      ++recordId;
+      Date since = addDays(asOf, -static_cast<int>(rng.range(120, 900)));
+      std::string place = m.isNull(6) || m.text(6).empty() ? rng.pick(places) : m.text(6);
+      if (place == "外出务工" || place == "外出经商") place = rng.pick(places);
+      records.push_back({recordId, id, "outflow", place, since.iso(), nullptr, m[7], m[8],
+                         place.substr(0, place.find("市") == std::string::npos ? place.size() : place.find("市") + 3) +
+                             "流动党员服务中心党支部",
+                         nullptr, rng.chance(0.5) ? "外出务工" : "外出经商", 1, now, now});
+      ++out.mobilityRecords;
+      bool overdue = rng.chance(0.25);
+      int n = static_cast<int>(rng.range(1, 4));
+      int newest = overdue ? static_cast<int>(rng.range(100, 200)) : static_cast<int>(rng.range(3, 60));
+      for (int k = 0; k < n; ++k) {
+        Date on = addDays(asOf, -(newest + k * static_cast<int>(rng.range(30, 90))));
+        if (on < since) break;
+        contacts.push_back({id * 10 + k, recordId, on.iso(), rng.pick(channels), "了解近况，提醒按时交纳党费、参加线上学习",
+                            nullptr, "演示数据", now});
+        ++out.contacts;
+      }
+      if (rng.chance(0.3)) {
+        const auto& kind = mobile::serviceKinds()[static_cast<size_t>(rng.range(0, 15))];
+        bool closed = rng.chance(0.5);
+        Date opened = addDays(asOf, -static_cast<int>(rng.range(5, 90)));
+        requests.push_back({recordId, kind.first, "申请" + kind.second + "方面的帮助", closed ? "closed" : "open", nullptr,
+                            nullptr, closed ? store::Value("已协调办理并电话回访") : store::Value(), opened.iso(), nullptr,
+                            closed ? store::Value(addDays(opened, 4).iso()) : store::Value(), now, now});
+        ++out.requests;
+      }
+    }
+  }
+  c.bulkInsert("dues_bases", {"member_id", "kind", "base_fen", "amount_fen", "from_month", "to_month", "set_by", "created_at"},
+               bases);
+  c.bulkInsert("dues_payments",
+               {"member_id", "month", "amount_fen", "paid_on", "method", "note", "recorded_by", "org_path", "created_at"},
+               payments);
+  c.bulkInsert("mobility_records",
+               {"id", "member_id", "direction", "place", "since_date", "until_date", "phone_enc", "phone_mask",
+                "receiving_org", "mobile_branch_id", "reason", "version", "created_at", "updated_at"},
+               records);
+  // Contact ids above were only for uniqueness of the generator; let the table number them.
+  for (auto& row : contacts) row.erase(row.begin());
+  c.bulkInsert("mobility_contacts", {"record_id", "contacted_on", "channel", "note", "user_id", "user_name", "created_at"},
+               contacts);
+  c.bulkInsert("mobility_requests",
+               {"record_id", "kind", "description", "status", "assignee_id", "deadline", "result", "opened_on",
+                "assigned_on", "closed_on", "created_at", "updated_at"},
+               requests);
+  if (c.dialect() == store::Dialect::Postgres)
+    c.query("SELECT setval(pg_get_serial_sequence('mobility_records', 'id'), (SELECT COALESCE(MAX(id), 1) FROM mobility_records))");
+  audit::record(c, auth::Actor::system("演示数据"),
+                {"demo", "system", std::nullopt, "/",
+                 "载入演示活动：党费基数" + std::to_string(out.duesBases) + "条、交纳记录" + std::to_string(out.payments) +
+                     "条、流动党员" + std::to_string(out.mobilityRecords) + "名（联系记录" + std::to_string(out.contacts) +
+                     "条、服务诉求" + std::to_string(out.requests) + "件）",
+                 nullptr, nullptr});
+  tx.commit();
+  return out;
+}
+
+}  // namespace zg::demo
