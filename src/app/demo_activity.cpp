@@ -105,16 +105,16 @@ ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf
     bases.push_back({id, base.kind, base.baseFen, base.amountFen, dues::monthText(from), nullptr, "演示数据", now});
     ++out.duesBases;
     int64_t due = dues::monthlyDue(rules, base);
-    // About 3% stopped paying seven months ago (they show as six months behind); the rest pay
-    // almost every month, in the following month.
+    // Branches collect each month's dues during that month. About 3% stopped paying seven
+    // months ago (they show as six months behind); the rest pay almost every month. In the
+    // current month only those whose collection day has come have paid.
     bool stopped = rng.chance(0.03);
-    for (dues::Month mo = from; mo < current; ++mo) {
+    for (dues::Month mo = from; mo <= current; ++mo) {
       if (stopped && mo >= current - 7) continue;
       if (!rng.chance(0.96)) continue;
-      dues::Month paidMonth = mo + 1;
-      int day = static_cast<int>(rng.range(1, 20));
-      if (paidMonth == current && day > asOf.day) day = std::max(1, asOf.day);
-      payments.push_back({id, dues::monthText(mo), due, dayOf(paidMonth, day), rng.pick(methods), "", "演示数据", path, now});
+      int day = static_cast<int>(rng.range(1, 25));
+      if (mo == current && day > asOf.day) continue;
+      payments.push_back({id, dues::monthText(mo), due, dayOf(mo, day), rng.pick(methods), "", "演示数据", path, now});
       ++out.payments;
     }
 
