@@ -13,6 +13,6 @@ HOST="${ZUGONG_HOST:-127.0.0.1}"
 ./build/zugong --db "$DB" demo --scale district
 echo
 echo "  Zugong 组工 — http://$HOST:$PORT/"
-echo "  演示账号 demo login: admin / Demo@2026  (区委组织部; also jd01…jd08 街道, sq0101 社区, zb0001 支部书记)"
+echo "  演示账号 demo login: admin / Demo@2026  (区委组织部; also jd01…jd08 街道, sq0101 社区, zb0001 支部书记, dy0001 党员)"
 echo
 exec ./build/zugong --db "$DB" serve --host "$HOST" --port "$PORT" --web web/dist

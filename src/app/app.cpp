@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "modules/dual/dual.h"
 #include "modules/dues/dues.h"
+#include "modules/me/me.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
 #include "modules/orgs/org_kinds.h"
@@ -30,6 +32,7 @@ void registerSettings() {
   members::registerSettings();
   mobile::registerSettings();
   dues::registerSettings();
+  dual::registerSettings();
 }
 
 namespace {
@@ -37,7 +40,8 @@ namespace {
 bj::object userJson(const auth::User& u) {
   return {{"id", u.id},           {"username", u.username}, {"displayName", u.displayName},
           {"role", auth::roleName(u.role)}, {"roleLabel", auth::roleLabel(u.role)}, {"orgId", u.orgId},
-          {"orgName", u.orgName}, {"active", u.active}};
+          {"orgName", u.orgName}, {"active", u.active},
+          {"memberId", u.memberId ? bj::value(*u.memberId) : bj::value(nullptr)}};
 }
 
 std::string sessionCookie(const std::string& token, int64_t maxAge) {
@@ -287,6 +291,8 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   members::registerRoutes(api);
   mobile::registerRoutes(api);
   dues::registerRoutes(api);
+  dual::registerRoutes(api);
+  me::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

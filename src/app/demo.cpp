@@ -1237,14 +1237,21 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
       for (size_t b : orgs[firstStreet[0]].children) {
         const OrgGen& br = orgs[b];
         if (!orgs::holdsMembers(br.kind)) continue;
-        std::optional<int64_t> memberId;
+        std::optional<int64_t> memberId, plainMemberId;
+        std::string plainName;
         for (size_t i : br.members) {
-          if (g.members[i].category == "full") {
+          if (g.members[i].category != "full") continue;
+          if (!memberId) {
             memberId = firstMemberId + static_cast<int64_t>(i);
+          } else {
+            plainMemberId = firstMemberId + static_cast<int64_t>(i);
+            plainName = g.members[i].name;
             break;
           }
         }
         add("zb0001", br.secretary.empty() ? br.shortName + "书记" : br.secretary, "branch_secretary", br.id, memberId);
+        // A party member of the same branch, for the member's own page 我的.
+        if (plainMemberId) add("dy0001", plainName, "member", br.id, plainMemberId);
         break;
       }
     }

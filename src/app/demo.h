@@ -10,6 +10,7 @@
 //                                      05 笕桥街道 06 彭埠镇   07 九堡镇     08 丁兰街道
 //   sq0101 … sq0103  community         the first three communities of 凯旋街道
 //   zb0001           branch_secretary  the first branch of the first community of 凯旋街道
+//   dy0001           member            a party member of that branch (the member's own page 我的)
 //                                      (linked to that branch's secretary as a member)
 // A user name that already exists is left as it is (not overwritten, not counted).
 //

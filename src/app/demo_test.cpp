@@ -86,7 +86,7 @@ Result DemoTest::result_;
 TEST_F(DemoTest, LoadsTheSmallDistrictShapedLikeJianggan) {
   ASSERT_FALSE(result_.skipped);
   EXPECT_EQ(result_.members, 2000);
-  EXPECT_EQ(result_.users, 13);  // admin, jd01–jd08, sq0101–sq0103, zb0001
+  EXPECT_EQ(result_.users, 14);  // admin, jd01–jd08, sq0101–sq0103, zb0001, dy0001
   store::Lease c = db_->db().acquire();
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM members"), result_.members);
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs"), result_.orgs);
@@ -352,7 +352,7 @@ TEST(DemoLoad, ReusesTheRootAndExistingUsers) {
   }
   Result r = load(a.db(), cipher, smallOptions());
   ASSERT_FALSE(r.skipped);
-  EXPECT_EQ(r.users, 12);
+  EXPECT_EQ(r.users, 13);
   store::Lease c = a.db().acquire();
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM orgs WHERE parent_id IS NULL"), 1);
   store::Result root = c->query("SELECT name, version, founded_on FROM orgs WHERE id = 1");

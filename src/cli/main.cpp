@@ -143,6 +143,8 @@ int main(int argc, char** argv) {
   userAdd->add_option("--role", uRole, "district_staff, street, community, branch_secretary, grid_leader, member");
   userAdd->add_option("--org-id", uOrg, "organization the user is bound to (default: the district root)");
   userAdd->add_option("--display-name", uDisplay);
+  int64_t uMember = 0;
+  userAdd->add_option("--member-id", uMember, "member record the login belongs to (role member: the page 我的)");
   auto* userReset = user->add_subcommand("reset-password", "set a new password");
   userReset->add_option("--username", uName)->required();
   userReset->add_option("--password", uPassword)->required();
@@ -228,7 +230,8 @@ int main(int argc, char** argv) {
         if (!role) throw Error::invalid("role", "角色无效：" + uRole);
         store::Transaction tx(*c);
         int64_t id = auth::createUser(*c, auth::Actor::system("命令行"), uName, uDisplay.empty() ? uName : uDisplay,
-                                      *role, uOrg, uPassword);
+                                      *role, uOrg, uPassword,
+                                      uMember > 0 ? std::optional<int64_t>(uMember) : std::nullopt);
         tx.commit();
         std::cout << "user " << uName << " created (id " << id << ")\n";
       } else if (*userReset) {

@@ -41,6 +41,7 @@ void Api::put(const std::string& p, auth::Permission perm, Handler h, http::Rout
 void Api::del(const std::string& p, auth::Permission perm, Handler h, http::RouteOptions o) { add("DELETE", p, perm, std::move(h), o); }
 void Api::getAny(const std::string& p, Handler h) { add("GET", p, std::nullopt, std::move(h), {}); }
 void Api::postAny(const std::string& p, Handler h) { add("POST", p, std::nullopt, std::move(h), {}); }
+void Api::putAny(const std::string& p, Handler h) { add("PUT", p, std::nullopt, std::move(h), {}); }
 void Api::open(const std::string& method, const std::string& pattern, http::Handler h, http::RouteOptions o) {
   router_.add(method, pattern, std::move(h), o);
 }

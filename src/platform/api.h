@@ -34,6 +34,7 @@ class Api {
   // A route for any logged-in user, whatever the role.
   void getAny(const std::string& pattern, Handler h);
   void postAny(const std::string& pattern, Handler h);
+  void putAny(const std::string& pattern, Handler h);
   // A route without a session (login, public pages). The handler does its own checks.
   void open(const std::string& method, const std::string& pattern, http::Handler h, http::RouteOptions o = {});
 

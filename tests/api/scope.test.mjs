@@ -588,6 +588,76 @@ async function mobileUnchanged() {
   assert.equal(JSON.stringify(await admin.ok(`/api/mobile/records/${S2.mobile.id}`)), S2.mobileBefore, 'street-2 mobile record unchanged');
 }
 
+// In-service members' dual management: street 2's registration (a street-2 member with a
+// street-2 community, so neither side is in street 1), created once by admin.
+Object.assign(HANDLERS, {
+  'GET /api/dual/registrations': async () => {
+    await dualS2();
+    for (const side of ['', 'workplace', 'community']) {
+      assertNoLeak(`dual registrations ${side}`, await jd01.get('/api/dual/registrations' + q({ side, pageSize: 200 })));
+      assertNoLeak(`dual registrations ${side} orgId`, await jd01.get('/api/dual/registrations' + q({ side, orgId: S2.root.id })));
+    }
+  },
+  'GET /api/dual/registrations/:id': async () => {
+    const g = await dualS2();
+    assertDenied('dual registration', await jd01.get(`/api/dual/registrations/${g.id}`));
+  },
+  'POST /api/dual/registrations': async () => {
+    await dualS2();
+    const fields = new Set(['memberId', 'communityOrgId', 'idNumber']);
+    assertDenied('dual register street-2 both', await jd01.post('/api/dual/registrations', { memberId: S2.dualSpare, communityOrgId: S2.dualCommunity.id }), fields);
+    const c1 = S1.orgs.find((o) => ['community', 'village'].includes(o.branchType) && !o.dissolvedOn);
+    if (c1) {
+      assertDenied('dual register street-2 member without id number', await jd01.post('/api/dual/registrations', { memberId: S2.dualSpare, communityOrgId: c1.id }), fields);
+    }
+    await dualUnchanged();
+  },
+  'PUT /api/dual/registrations/:id': async () => {
+    const g = await dualS2();
+    assertDenied('dual post', await jd01.put(`/api/dual/registrations/${g.id}`, { post: '越权', version: g.version }));
+    await dualUnchanged();
+  },
+  'POST /api/dual/registrations/:id/end': async () => {
+    const g = await dualS2();
+    assertDenied('dual end', await jd01.post(`/api/dual/registrations/${g.id}/end`, { endedOn: today() }));
+    await dualUnchanged();
+  },
+  'POST /api/dual/registrations/:id/services': async () => {
+    const g = await dualS2();
+    assertDenied('dual service', await jd01.post(`/api/dual/registrations/${g.id}/services`, { hours: 1, description: '越权' }));
+    await dualUnchanged();
+  },
+  'GET /api/dual/unregistered': async () => {
+    await dualS2();
+    assertNoLeak('dual unregistered', await jd01.get('/api/dual/unregistered' + q({ pageSize: 200 })));
+    assertNoLeak('dual unregistered orgId', await jd01.get('/api/dual/unregistered' + q({ orgId: S2.root.id })));
+  },
+});
+
+async function dualS2() {
+  if (!S2.dual) {
+    S2.dualCommunity = S2.orgs.find((o) => ['community', 'village'].includes(o.branchType) && !o.dissolvedOn);
+    assert.ok(S2.dualCommunity, 'street 2 has a community branch');
+    const un = await admin.ok('/api/dual/unregistered' + q({ orgId: S2.root.id, pageSize: 2 }));
+    assert.ok(un.items.length === 2, 'street 2 has in-service members');
+    S2.dualSpare = un.items[1].memberId;
+    const r = await admin.post('/api/dual/registrations', { memberId: un.items[0].memberId, communityOrgId: S2.dualCommunity.id, post: '楼道长' });
+    assert.equal(r.status, 201, r.text);
+    const s = await admin.post(`/api/dual/registrations/${r.json.id}/services`, { hours: 2, description: '楼道清扫' });
+    assert.equal(s.status, 201, s.text);
+    S2.dual = s.json;
+    S2.dualBefore = JSON.stringify(await admin.ok(`/api/dual/registrations/${r.json.id}`));
+    S2.dualTotal = (await admin.ok('/api/dual/registrations')).total;
+  }
+  return S2.dual;
+}
+
+async function dualUnchanged() {
+  if (!S2.dual) return;
+  assert.equal(JSON.stringify(await admin.ok(`/api/dual/registrations/${S2.dual.id}`)), S2.dualBefore, 'street-2 registration unchanged');
+  assert.equal((await admin.ok('/api/dual/registrations')).total, S2.dualTotal, 'no new registration');
+}
+
 // ---------------------------------------------------------------------------------------------
 
 before(async () => {
@@ -673,6 +743,40 @@ before(async () => {
 
 after(async () => {
   await srv?.stop();
+});
+
+// The member's own page: jd01 has no member record (404); a member-role login of street 1
+// sees only its own record whatever the query or body names, and changes only its own phone.
+async function meS1() {
+  if (!S1.meClient) {
+    const m = S1.members[0];
+    const r = srv.cli(['user', 'add', '--username', 'scope_me', '--password', 'Member1234', '--role', 'member',
+      '--org-id', String(m.orgId), '--member-id', String(m.id)]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    S1.meClient = await loginAs(srv.url, 'scope_me', 'Member1234');
+    S1.meMember = m;
+  }
+  return S1.meClient;
+}
+Object.assign(HANDLERS, {
+  'GET /api/me': async () => {
+    assertDenied('me (unlinked)', await jd01.get('/api/me'));
+    const c = await meS1();
+    const target = S2.members[0].id;
+    const r = await c.get('/api/me' + q({ memberId: target, id: target, orgId: S2.root.id }));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.member.id, S1.meMember.id);
+    assertNoLeak('me', r);
+  },
+  'PUT /api/me/phone': async () => {
+    const target = S2.members[0].id;
+    assertDenied('me phone (unlinked)', await jd01.put('/api/me/phone', { phone: phone(), memberId: target }));
+    const c = await meS1();
+    const r = await c.put('/api/me/phone', { phone: phone(), memberId: target, id: target });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.id, S1.meMember.id, 'only the caller\'s own record changes');
+    assertNoLeak('me phone', r);
+  },
 });
 
 test('every route is known to the scope test', () => {

@@ -487,6 +487,10 @@ std::vector<MemberDues> load(Connection& c, const Scope& scope, std::optional<in
 }
 
 // ---------------------------------------------------------------------------------------------
+boost::json::object memberLedger(Connection& c, const Scope& scope, int64_t memberId, int year) {
+  return memberJson(c, rules(c), requireMember(c, scope, memberId), year);
+}
+
 // Routes.
 
 void registerRoutes(platform::Api& api) {

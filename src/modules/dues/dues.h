@@ -3,6 +3,7 @@
 // the branch books (summary per organization, arrears, the list of members with 6 consecutive
 // unpaid months) and the .xlsx export. Money is integer fen (分) everywhere.
 #pragma once
+#include <boost/json.hpp>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -90,5 +91,10 @@ MonthState stateOf(const Rules& r, const MemberDues& m, Month month);
 // Loads the active members within `scope` (narrowed to `memberId` when given) with their bases,
 // payments and exemptions.
 std::vector<MemberDues> load(store::Connection& c, const Scope& scope, std::optional<int64_t> memberId = std::nullopt);
+
+// One member's ledger for `year` as GET /api/dues/members/:id returns it (bases, exemptions,
+// twelve months with status paid / unpaid / exempt / not_obliged / future, unpaidRun); NotFound
+// when the member is not active within `scope`.
+boost::json::object memberLedger(store::Connection& c, const Scope& scope, int64_t memberId, int year);
 
 }  // namespace zg::dues

@@ -615,4 +615,6 @@ void registerRoutes(platform::Api& api) {
   });
 }
 
+boost::json::object detailOf(Connection& c, const Scope& scope, int64_t id) { return detailJson(c, scope, id); }
+
 }  // namespace zg::members

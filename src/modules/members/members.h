@@ -78,6 +78,15 @@ void move(store::Connection& c, const auth::Context& ctx, int64_t id, int64_t or
 void remove(store::Connection& c, const auth::Context& ctx, int64_t id, const std::string& reason,
             std::optional<Date> effectiveOn);
 
+// The member's detail (as GET /api/members/:id: masked identifiers, dated placements), found
+// within `scope`; NotFound ("党员不存在") otherwise.
+boost::json::object detailOf(store::Connection& c, const Scope& scope, int64_t id);
+// Changes only the member's mobile phone (same rule as create/edit: normalizePhone, 11 digits
+// starting with 1, else Invalid "phone"), stored encrypted + masked, version bumped, one audit
+// entry with masked values only. Inside a transaction; NotFound outside ctx.scope.
+void changePhone(store::Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id,
+                 const std::string& phone);
+
 // History: the organization a member (in `scope`) was placed in on `on`, or nullopt.
 std::optional<int64_t> orgOn(store::Connection& c, const Scope& scope, int64_t memberId, const Date& on);
 // History: the members placed directly in organization `orgId` (in `scope`) on `on`, by id.

@@ -119,6 +119,13 @@ namespace {
 
 constexpr const char* kHolds = "党员只能编入党支部（或党总支、党委本级）";
 
+// A mobile phone number: normalized, 11 digits starting with 1. Invalid "phone" otherwise.
+std::string mobilePhone(const std::string& raw) {
+  auto p = normalizePhone(raw);
+  if (!p || p->size() != 11 || (*p)[0] != '1') throw Error::invalid("phone", "手机号码格式不正确", "bad_phone");
+  return *p;
+}
+
 struct Checked {
   std::string idNumber;  // normalized
   Date birth;
@@ -170,11 +177,7 @@ Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in,
     if (in.joinedOn && *in.fullOn <= *in.joinedOn) throw Error::invalid("fullOn", "转正日期不能早于入党日期");
   }
 
-  if (in.phone) {
-    auto p = normalizePhone(*in.phone);
-    if (!p || p->size() != 11 || (*p)[0] != '1') throw Error::invalid("phone", "手机号码格式不正确", "bad_phone");
-    out.phone = *p;
-  }
+  if (in.phone) out.phone = mobilePhone(*in.phone);
   if (in.landline) {
     auto p = normalizePhone(*in.landline);
     if (!p) throw Error::invalid("landline", "固定电话格式不正确", "bad_phone");
@@ -382,6 +385,19 @@ void update(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& 
   if (n != 1) throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
   bj::object after = detail::snapshot(c, id);
   audit::record(c, ctx.actor(), {"update", "member", id, cur.orgPath, "修改党员信息：" + name, before, after});
+}
+
+void changePhone(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id,
+                 const std::string& phone) {
+  if (!c.inTransaction()) throw Error::internal("members::changePhone outside a transaction");
+  detail::Current cur = detail::current(c, ctx.scope, id);
+  if (!cur.active) throw Error::conflict("removed", "该党员已不在名册中，不能修改");
+  std::optional<std::string> p = mobilePhone(phone);
+  bj::object before = detail::snapshot(c, id);
+  c.exec("UPDATE members SET phone_enc = ?, phone_mask = ?, version = version + 1, updated_at = ? WHERE id = ?",
+         {enc(cipher, p), mask(p, false), nowIso(), id});
+  bj::object after = detail::snapshot(c, id);
+  audit::record(c, ctx.actor(), {"update", "member", id, cur.orgPath, "修改手机号码：" + cur.name, before, after});
 }
 
 void move(Connection& c, const auth::Context& ctx, int64_t id, int64_t orgId, std::optional<Date> effectiveOn,

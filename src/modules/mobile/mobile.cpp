@@ -736,4 +736,15 @@ void registerRoutes(platform::Api& api) {
           });
 }
 
+boost::json::array memberRecords(Connection& c, const Scope& scope, int64_t memberId) {
+  Params p{memberId};
+  std::string w = scope.where("m.org_path", p);
+  bj::array out;
+  for (auto x : c.query(std::string("SELECT r.id") + kRecordFrom + " WHERE r.member_id = ? AND " + w +
+                            " ORDER BY CASE WHEN r.until_date IS NULL THEN 0 ELSE 1 END, r.since_date DESC, r.id DESC",
+                        p))
+    out.push_back(recordDetail(c, scope, x.i64(0)));
+  return out;
+}
+
 }  // namespace zg::mobile

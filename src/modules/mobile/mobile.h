@@ -71,6 +71,10 @@ int64_t openRequest(store::Connection& c, const auth::Context& ctx, int64_t reco
 void assignRequest(store::Connection& c, const auth::Context& ctx, int64_t id, int64_t userId);
 void closeRequest(store::Connection& c, const auth::Context& ctx, int64_t id, const std::string& result);
 
+// A member's records (ongoing first, then newest), each as GET /api/mobile/records/:id returns
+// it (masked phone, contact log, service requests); empty when none or not within `scope`.
+boost::json::array memberRecords(store::Connection& c, const Scope& scope, int64_t memberId);
+
 // Days from `a` to `b` (negative when b is earlier).
 int64_t daysBetween(const Date& a, const Date& b);
 

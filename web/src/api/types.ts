@@ -21,6 +21,8 @@ export interface User {
   orgId: number
   orgName: string
   active?: boolean
+  /** The member record this login belongs to (the page 我的), or null. */
+  memberId?: number | null
 }
 
 export interface LoginAnswer {

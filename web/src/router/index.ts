@@ -34,6 +34,12 @@ export const routes: RouteRecordRaw[] = [
     children: [
       { path: '', name: 'home', component: () => import('@/views/home/index.vue') },
       {
+        path: 'me',
+        name: 'me',
+        component: () => import('@/views/me/index.vue'),
+        meta: { title: 'me.title' },
+      },
+      {
         path: 'orgs',
         name: 'orgs',
         component: () => import('@/views/orgs/index.vue'),
@@ -68,6 +74,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'mobile',
         component: () => import('@/views/mobile/index.vue'),
         meta: { perm: Perm.MemberRead, title: 'mobile.title' },
+      },
+      {
+        path: 'dual',
+        name: 'dual',
+        component: () => import('@/views/dual/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'dual.title' },
       },
       {
         path: 'dues',
@@ -169,6 +181,7 @@ setUnauthenticatedHandler(() => {
 
 /** The first page the signed-in user may open, for "/" and after login. */
 export function homePath(): string {
+  if (session.user?.role === 'member' && session.user.memberId) return '/me'
   if (can(Perm.OrgRead)) return '/orgs'
   if (can(Perm.MemberRead)) return '/members'
   if (can(Perm.AuditRead)) return '/audit'
