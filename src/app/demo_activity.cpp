@@ -1,5 +1,7 @@
 #include "app/demo_activity.h"
 
+#include <algorithm>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -69,8 +71,19 @@ ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf
   const std::string now = nowIso();
 
   auto members = c.query(
-      "SELECT id, org_path, birth_date, joined_on, six_category, mobile, mobile_to, phone_enc, phone_mask "
-      "FROM members WHERE active = 1 ORDER BY id");
+      "SELECT m.id, m.org_path, m.birth_date, m.joined_on, m.six_category, m.mobile, m.mobile_to, m.phone_enc, "
+      "m.phone_mask, o.branch_type FROM members m JOIN orgs o ON o.id = m.org_id WHERE m.active = 1 ORDER BY m.id");
+  // Communities and villages by street (the second path segment), for dual-management registrations.
+  std::map<std::string, std::vector<int64_t>> communitiesByStreet;
+  for (auto r : c.query("SELECT id, path FROM orgs WHERE dissolved_on IS NULL AND kind IN ('committee', 'general_branch') "
+                        "AND branch_type IN ('community', 'village') ORDER BY id")) {
+    std::string path = r.text(1);
+    communitiesByStreet[path.substr(0, path.find('/', 3) + 1)].push_back(r.i64(0));
+  }
+  const std::vector<std::string> posts = {"楼道长", "文明劝导员", "志愿服务队员", "平安巡逻员", "垃圾分类督导员", "助老帮扶员"};
+  const std::vector<std::string> services = {"参加社区志愿服务", "楼道环境整治", "垃圾分类值守", "走访慰问独居老人", "平安巡逻"};
+  std::vector<std::vector<store::Value>> registrations, serviceLogs;
+  int64_t registrationId = 0;
   std::vector<std::vector<store::Value>> bases, payments, records, contacts, requests;
   const std::vector<std::string> methods = {"微信", "现金", "银行转账", "支付宝"};
   const std::vector<std::string> channels = {"电话", "微信", "走访", "来信"};
@@ -116,6 +129,28 @@ ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf
       if (mo == current && day > asOf.day) continue;
       payments.push_back({id, dues::monthText(mo), due, dayOf(mo, day), rng.pick(methods), "", "演示数据", path, now});
       ++out.payments;
+    }
+
+    // In-service members of workplace branches: most have registered with a community of their
+    // street (在职党员到社区报到), claimed a post and served a few times.
+    static const std::vector<std::string> workplaceTypes = {"nonpublic", "social_org", "agency", "school", "hospital",
+                                                            "park", "market", "association"};
+    std::string branchType = m.isNull(9) ? "" : m.text(9);
+    if (six != "veteran" && std::find(workplaceTypes.begin(), workplaceTypes.end(), branchType) != workplaceTypes.end() &&
+        rng.chance(0.7)) {
+      const auto& options = communitiesByStreet[path.substr(0, path.find('/', 3) + 1)];
+      if (!options.empty()) {
+        ++registrationId;
+        Date on = addDays(asOf, -static_cast<int>(rng.range(30, 700)));
+        registrations.push_back({registrationId, id, rng.pick(options), on.iso(), nullptr, rng.pick(posts), nullptr, 1, now, now});
+        ++out.registrations;
+        for (int k = static_cast<int>(rng.range(0, 3)); k > 0; --k) {
+          Date served = addDays(asOf, -static_cast<int>(rng.range(1, 300)));
+          if (served < on) continue;
+          serviceLogs.push_back({registrationId, served.iso(), rng.range(1, 4), rng.pick(services), nullptr, "演示数据", now});
+          ++out.services;
+        }
+      }
     }
 
     // Mobile members: one ongoing outflow with a contact history; about a quarter not
@@ -168,13 +203,24 @@ ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf
                {"record_id", "kind", "description", "status", "assignee_id", "deadline", "result", "opened_on",
                 "assigned_on", "closed_on", "created_at", "updated_at"},
                requests);
-  if (c.dialect() == store::Dialect::Postgres)
-    c.query("SELECT setval(pg_get_serial_sequence('mobility_records', 'id'), (SELECT COALESCE(MAX(id), 1) FROM mobility_records))");
+  c.bulkInsert("community_registrations",
+               {"id", "member_id", "community_org_id", "registered_on", "ended_on", "post", "note", "version",
+                "created_at", "updated_at"},
+               registrations);
+  c.bulkInsert("community_service_logs",
+               {"registration_id", "served_on", "hours", "description", "user_id", "user_name", "created_at"},
+               serviceLogs);
+  if (c.dialect() == store::Dialect::Postgres) {
+    for (const char* table : {"mobility_records", "community_registrations"})
+      c.query(std::string("SELECT setval(pg_get_serial_sequence('") + table + "', 'id'), (SELECT COALESCE(MAX(id), 1) FROM " +
+              table + "))");
+  }
   audit::record(c, auth::Actor::system("演示数据"),
                 {"demo", "system", std::nullopt, "/",
                  "载入演示活动：党费基数" + std::to_string(out.duesBases) + "条、交纳记录" + std::to_string(out.payments) +
                      "条、流动党员" + std::to_string(out.mobilityRecords) + "名（联系记录" + std::to_string(out.contacts) +
-                     "条、服务诉求" + std::to_string(out.requests) + "件）",
+                     "条、服务诉求" + std::to_string(out.requests) + "件）、到社区报到的在职党员" +
+                     std::to_string(out.registrations) + "名",
                  nullptr, nullptr});
   tx.commit();
   return out;

@@ -218,7 +218,7 @@ int main(int argc, char** argv) {
       auto a = demo::loadActivity(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
       std::cout << "demo activity: " << a.duesBases << " dues bases, " << a.payments << " payments, "
                 << a.mobilityRecords << " mobile members (" << a.contacts << " contacts, " << a.requests
-                << " requests)\n";
+                << " requests), " << a.registrations << " in-service members registered with a community\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }

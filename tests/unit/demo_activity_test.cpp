@@ -67,6 +67,17 @@ TEST(DemoActivity, FollowsTheDuesAndMobileRules) {
     EXPECT_LT(flagged, a.duesBases / 10);
     EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM mobility_records r JOIN members m ON m.id = r.member_id WHERE m.mobile = 0")->asInt(), 0);
     EXPECT_FALSE(mobile::overdue(*c, Scope::all(), asOf, 90).empty());
+    // In-service members registered with a community of their own street, never twice at once.
+    EXPECT_GT(a.registrations, 0);
+    EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM community_registrations r JOIN members m ON m.id = r.member_id "
+                        "JOIN orgs o ON o.id = r.community_org_id "
+                        "WHERE substr(m.org_path, 1, length(o.path) - length(o.id) - 1) <> substr(o.path, 1, length(o.path) - length(o.id) - 1)")
+                  ->asInt(),
+              0);
+    EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM (SELECT member_id FROM community_registrations WHERE ended_on IS NULL "
+                        "GROUP BY member_id HAVING COUNT(*) > 1) x")
+                  ->asInt(),
+              0);
     EXPECT_TRUE(audit::verify(*c).ok);
     // A second run refuses rather than doubling the data.
     EXPECT_THROW(demo::loadActivity(*db, o.seed, asOf), Error);
