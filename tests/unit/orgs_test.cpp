@@ -8,23 +8,12 @@ namespace {
 
 namespace bj = boost::json;
 
-int64_t create(testing::TestApp& t, int64_t parent, const std::string& name, const std::string& kind,
-               const std::string& foundedOn = "2010-01-01") {
-  auto r = t.call("POST", "/api/orgs", bj::object{{"parentId", parent}, {"name", name}, {"kind", kind}, {"foundedOn", foundedOn}});
-  EXPECT_EQ(r.status, 201) << r.raw;
-  return r.body.at("id").as_int64();
-}
-
-// A valid ID number born 1980-01-01 with sequence `seq`.
-std::string idNumber(int seq) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "33010419800101%03d", seq % 1000);
-  std::string first17(buf);
-  return first17 + idCheckDigit(first17);
+int64_t create(testing::TestApp& t, int64_t parent, const std::string& name, const std::string& kind) {
+  return t.createOrg(parent, name, kind);
 }
 
 int64_t addMember(testing::TestApp& t, int64_t org, int seq, const std::string& category = "full") {
-  bj::object m{{"name", "党员" + std::to_string(seq)}, {"idNumber", idNumber(seq)}, {"category", category},
+  bj::object m{{"name", "党员" + std::to_string(seq)}, {"idNumber", testing::idNumber(seq)}, {"category", category},
                {"orgId", org}, {"joinedOn", "2005-07-01"}};
   if (category == "full") m["fullOn"] = "2006-07-01";
   auto r = t.call("POST", "/api/members", m);

@@ -3,11 +3,15 @@
 // into {status, body} as the server does. Over-the-wire behaviour is covered by tests/api.
 #pragma once
 #include <boost/json.hpp>
+#include <gtest/gtest.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
 
 #include "app/app.h"
+#include "core/checks.h"
 #include "core/error.h"
 #include "modules/orgs/orgs.h"
 #include "platform/auth.h"
@@ -21,6 +25,15 @@ struct Reply {
   boost::json::value body;
   std::string raw;
 };
+
+// A valid 18-digit ID number (Hangzhou 330104) born on `birth` (YYYYMMDD) with sequence `seq`.
+inline std::string idNumber(int seq, const std::string& birth = "19800101") {
+  std::string first17 = "330104" + birth;
+  char buf[4];
+  std::snprintf(buf, sizeof buf, "%03d", seq % 1000);
+  first17 += buf;
+  return first17 + idCheckDigit(first17);
+}
 
 class TestApp {
  public:
@@ -45,6 +58,17 @@ class TestApp {
     db.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
+  }
+
+  // Creates an organization through the API (as the logged-in user) and returns its id; the
+  // test fails unless the answer is 201.
+  int64_t createOrg(int64_t parent, const std::string& name, const std::string& kind, const std::string& branchType = "",
+                    const std::string& foundedOn = "2010-01-01") {
+    boost::json::object b{{"parentId", parent}, {"name", name}, {"kind", kind}, {"foundedOn", foundedOn}};
+    if (!branchType.empty()) b["branchType"] = branchType;
+    auto r = call("POST", "/api/orgs", b);
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.status == 201 ? r.body.at("id").as_int64() : 0;
   }
 
   // Logs in as `user`; later calls use that session.

@@ -15,13 +15,6 @@ namespace {
 
 namespace bj = boost::json;
 
-std::string idNo(int seq) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "33010419810101%03d", seq % 1000);
-  std::string first17(buf);
-  return first17 + idCheckDigit(first17);
-}
-
 struct Fixture {
   testing::TestApp t;
   int64_t street1 = 0, street2 = 0, street3 = 0;
@@ -29,15 +22,11 @@ struct Fixture {
   int64_t worker = 0, worker2 = 0, resident = 0, retiree = 0, veteran = 0;
 
   int64_t org(int64_t parent, const std::string& name, const std::string& kind, const std::string& type = "") {
-    bj::object b{{"parentId", parent}, {"name", name}, {"kind", kind}, {"foundedOn", "2010-01-01"}};
-    if (!type.empty()) b["branchType"] = type;
-    auto r = t.call("POST", "/api/orgs", b);
-    EXPECT_EQ(r.status, 201) << r.raw;
-    return r.body.at("id").as_int64();
+    return t.createOrg(parent, name, kind, type);
   }
   int64_t member(int64_t orgId, int seq, const std::string& six = "") {
     bj::object b{{"name", "报到" + std::to_string(seq)},
-                 {"idNumber", idNo(seq)},
+                 {"idNumber", testing::idNumber(seq, "19810101")},
                  {"category", "full"},
                  {"orgId", orgId},
                  {"joinedOn", "2005-07-01"},
@@ -169,17 +158,17 @@ TEST(Dual, TheCommunitySideMayRegisterAMemberFromElsewhere) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body.at("field").as_string(), "idNumber");
   bad = f.t.call("POST", "/api/dual/registrations",
-                 bj::object{{"memberId", f.worker2}, {"idNumber", idNo(21)}, {"communityOrgId", f.community1}});
+                 bj::object{{"memberId", f.worker2}, {"idNumber", testing::idNumber(21, "19810101")}, {"communityOrgId", f.community1}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body.at("field").as_string(), "idNumber");
   auto r = f.t.call("POST", "/api/dual/registrations",
-                    bj::object{{"idNumber", idNo(22)}, {"communityOrgId", f.community1}, {"post", "文明劝导员"}});
+                    bj::object{{"idNumber", testing::idNumber(22, "19810101")}, {"communityOrgId", f.community1}, {"post", "文明劝导员"}});
   ASSERT_EQ(r.status, 201) << r.raw;
   EXPECT_EQ(r.body.at("memberId").as_int64(), f.worker2);
   // Not the community side: the ID number does not help.
   f.t.login("jd3", "Street1234");
   bad =
-      f.t.call("POST", "/api/dual/registrations", bj::object{{"idNumber", idNo(21)}, {"communityOrgId", f.community1}});
+      f.t.call("POST", "/api/dual/registrations", bj::object{{"idNumber", testing::idNumber(21, "19810101")}, {"communityOrgId", f.community1}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(bad.body.at("field").as_string(), "memberId");
   EXPECT_EQ(r.body.at("post").as_string(), "文明劝导员");

@@ -86,24 +86,11 @@ TEST(Dues, TrailingUnpaidStopsAtPaidExemptOrNotObliged) {
 // ---------------------------------------------------------------------------------------------
 // Through the routes.
 
-std::string idNumber(int seq) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "33010419800101%03d", seq % 1000);
-  std::string first17(buf);
-  return first17 + idCheckDigit(first17);
-}
-
-int64_t createOrg(testing::TestApp& t, int64_t parent, const std::string& name, const std::string& kind) {
-  auto r = t.call("POST", "/api/orgs",
-                  bj::object{{"parentId", parent}, {"name", name}, {"kind", kind}, {"foundedOn", "2010-01-01"}});
-  EXPECT_EQ(r.status, 201) << r.raw;
-  return r.body.at("id").as_int64();
-}
 
 int64_t addMember(testing::TestApp& t, int64_t org, int seq, const std::string& joinedOn = "2005-07-01",
                   const std::string& category = "full") {
   bj::object m{{"name", "党员" + std::to_string(seq)},
-               {"idNumber", idNumber(seq)},
+               {"idNumber", testing::idNumber(seq)},
                {"category", category},
                {"orgId", org},
                {"joinedOn", joinedOn}};
@@ -136,11 +123,11 @@ struct World {
   int64_t street1 = 0, street2 = 0, branchA = 0, branchB = 0, branchC = 0;
   World() {
     t.login("admin", "Admin1234");
-    street1 = createOrg(t, 1, "甲街道党工委", "street_committee");
-    street2 = createOrg(t, 1, "乙街道党工委", "street_committee");
-    branchA = createOrg(t, street1, "甲第一党支部", "branch");
-    branchB = createOrg(t, street1, "甲第二党支部", "branch");
-    branchC = createOrg(t, street2, "乙第一党支部", "branch");
+    street1 = t.createOrg(1, "甲街道党工委", "street_committee");
+    street2 = t.createOrg(1, "乙街道党工委", "street_committee");
+    branchA = t.createOrg(street1, "甲第一党支部", "branch");
+    branchB = t.createOrg(street1, "甲第二党支部", "branch");
+    branchC = t.createOrg(street2, "乙第一党支部", "branch");
   }
 };
 
@@ -292,8 +279,8 @@ TEST(Dues, SummaryReconcilesAfterRandomPayments) {
   std::mt19937 rng(20260101);
   const char* kinds[] = {"employed", "retired", "student", "fixed"};
   std::vector<int64_t> ids;
-  int64_t community = createOrg(t, w.street1, "甲社区党委", "committee");
-  int64_t branchD = createOrg(t, community, "甲社区第一党支部", "branch");
+  int64_t community = t.createOrg(w.street1, "甲社区党委", "committee");
+  int64_t branchD = t.createOrg(community, "甲社区第一党支部", "branch");
   int64_t orgs[] = {w.branchA, w.branchB, branchD};
   for (int i = 0; i < 24; ++i) {
     int64_t m = addMember(t, orgs[i % 3], 10 + i);

@@ -15,28 +15,17 @@ namespace {
 
 namespace bj = boost::json;
 
-std::string idNo(int seq) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "33010419800101%03d", seq % 1000);
-  std::string first17(buf);
-  return first17 + idCheckDigit(first17);
-}
-
 struct Fixture {
   testing::TestApp t;
   int64_t street1 = 0, branch1 = 0, branch2 = 0, mobile1 = 0, self = 0, other = 0;
 
   int64_t org(int64_t parent, const std::string& name, const std::string& kind, const std::string& type = "") {
-    bj::object b{{"parentId", parent}, {"name", name}, {"kind", kind}, {"foundedOn", "2010-01-01"}};
-    if (!type.empty()) b["branchType"] = type;
-    auto r = t.call("POST", "/api/orgs", b);
-    EXPECT_EQ(r.status, 201) << r.raw;
-    return r.body.at("id").as_int64();
+    return t.createOrg(parent, name, kind, type);
   }
   int64_t member(int64_t orgId, const std::string& name, int seq) {
     auto r = t.call("POST", "/api/members",
                     bj::object{{"name", name},
-                               {"idNumber", idNo(seq)},
+                               {"idNumber", testing::idNumber(seq)},
                                {"category", "full"},
                                {"orgId", orgId},
                                {"phone", "13900001111"},
@@ -99,7 +88,7 @@ TEST(Me, LinkedMemberSeesOwnRecordLedgerMobilityAndTasks) {
   EXPECT_EQ(m.at("id").as_int64(), f.self);
   EXPECT_EQ(m.at("name").as_string(), "张自己");
   EXPECT_EQ(m.at("placements").as_array().size(), 1u);
-  EXPECT_EQ(r.raw.find(idNo(21)), std::string::npos) << "the clear ID number must not be sent";
+  EXPECT_EQ(r.raw.find(testing::idNumber(21)), std::string::npos) << "the clear ID number must not be sent";
   EXPECT_EQ(r.raw.find("13900001111"), std::string::npos) << "the clear phone must not be sent";
   EXPECT_EQ(m.at("phoneMasked").as_string(), maskPhone("13900001111"));
 
@@ -180,7 +169,7 @@ TEST(Me, MemberRoleChangesNothingElse) {
   f.t.login("zhangzj", "Member1234");
   std::string self = std::to_string(f.self);
   EXPECT_EQ(f.t.call("POST", "/api/members",
-                     bj::object{{"name", "新人"}, {"idNumber", idNo(23)}, {"category", "full"}, {"orgId", f.branch1}})
+                     bj::object{{"name", "新人"}, {"idNumber", testing::idNumber(23)}, {"category", "full"}, {"orgId", f.branch1}})
                 .status,
             403);
   EXPECT_EQ(f.t.call("PUT", "/api/members/" + self, bj::object{{"name", "改名"}, {"version", 1}}).status, 403);

@@ -13,29 +13,18 @@ namespace {
 
 namespace bj = boost::json;
 
-std::string idNo(int seq) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "33010419800101%03d", seq % 1000);
-  std::string first17(buf);
-  return first17 + idCheckDigit(first17);
-}
-
 struct Fixture {
   testing::TestApp t;
   int64_t street1 = 0, street2 = 0, branch1 = 0, branch2 = 0, mobile1 = 0, mobile2 = 0, member1 = 0, member2 = 0;
   int64_t jd1 = 0;
 
   int64_t org(int64_t parent, const std::string& name, const std::string& kind, const std::string& type = "") {
-    bj::object b{{"parentId", parent}, {"name", name}, {"kind", kind}, {"foundedOn", "2010-01-01"}};
-    if (!type.empty()) b["branchType"] = type;
-    auto r = t.call("POST", "/api/orgs", b);
-    EXPECT_EQ(r.status, 201) << r.raw;
-    return r.body.at("id").as_int64();
+    return t.createOrg(parent, name, kind, type);
   }
   int64_t member(int64_t orgId, int seq) {
     auto r = t.call("POST", "/api/members",
                     bj::object{{"name", "流动" + std::to_string(seq)},
-                               {"idNumber", idNo(seq)},
+                               {"idNumber", testing::idNumber(seq)},
                                {"category", "full"},
                                {"orgId", orgId},
                                {"joinedOn", "2005-07-01"},
