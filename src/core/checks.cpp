@@ -1,5 +1,6 @@
 #include "core/checks.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -124,6 +125,41 @@ int ageOn(const Date& birth, const Date& on) {
   int age = on.year - birth.year;
   if (on.month < birth.month || (on.month == birth.month && on.day < birth.day)) --age;
   return age;
+}
+
+int64_t dayNumber(const Date& d) {
+  int y = d.year - (d.month <= 2 ? 1 : 0);
+  int era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = static_cast<unsigned>(y - era * 400);
+  unsigned mp = static_cast<unsigned>(d.month + (d.month > 2 ? -3 : 9));
+  unsigned doy = (153 * mp + 2) / 5 + static_cast<unsigned>(d.day) - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+Date fromDayNumber(int64_t z) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  auto doe = static_cast<unsigned>(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = static_cast<int64_t>(yoe) + era * 400;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return Date{static_cast<int>(y + (m <= 2 ? 1 : 0)), static_cast<int>(m), static_cast<int>(d)};
+}
+
+Date addDays(const Date& d, int64_t days) { return fromDayNumber(dayNumber(d) + days); }
+
+int64_t daysBetween(const Date& a, const Date& b) { return dayNumber(b) - dayNumber(a); }
+
+Date addMonths(const Date& d, int months) {
+  int total = d.year * 12 + (d.month - 1) + months;
+  int y = total / 12, m = total % 12 + 1;
+  static constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int last = kDays[m - 1] + ((m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) ? 1 : 0);
+  return Date{y, m, std::min(d.day, last)};
 }
 
 char idCheckDigit(std::string_view first17) {

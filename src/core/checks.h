@@ -1,5 +1,6 @@
 // Pure checks of personal identifiers and dates. No I/O.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@ std::optional<Date> parseDate(std::string_view s);
 Date today();
 // Whole years from `birth` to `on`.
 int ageOn(const Date& birth, const Date& on);
+// Calendar arithmetic (proleptic Gregorian). daysBetween(a, b) = b − a in days.
+int64_t dayNumber(const Date& d);  // days since 1970-01-01
+Date fromDayNumber(int64_t n);
+Date addDays(const Date& d, int64_t days);
+int64_t daysBetween(const Date& a, const Date& b);
+// Same day `months` later, clamped to the month's last day (2024-01-31 + 1 → 2024-02-29).
+Date addMonths(const Date& d, int months);
 
 // Result of checking a resident identity number (公民身份号码, GB 11643-1999).
 struct IdNumberCheck {

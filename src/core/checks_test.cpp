@@ -209,5 +209,19 @@ TEST(Utf8, TrimAndLength) {
   EXPECT_EQ(utf8Length(""), 0u);
 }
 
+TEST(Calendar, AddDaysAndMonthsRoundTripThroughLeapYears) {
+  Date d{2024, 2, 28};
+  EXPECT_EQ(addDays(d, 1), (Date{2024, 2, 29}));
+  EXPECT_EQ(addDays(d, 2), (Date{2024, 3, 1}));
+  EXPECT_EQ(addDays(Date{2023, 12, 31}, 1), (Date{2024, 1, 1}));
+  EXPECT_EQ(addDays(Date{2024, 1, 1}, -1), (Date{2023, 12, 31}));
+  EXPECT_EQ(daysBetween(Date{2024, 1, 1}, Date{2025, 1, 1}), 366);
+  for (int64_t n = -800000; n < 800000; n += 997) EXPECT_EQ(dayNumber(fromDayNumber(n)), n);
+  EXPECT_EQ(addMonths(Date{2024, 1, 31}, 1), (Date{2024, 2, 29}));
+  EXPECT_EQ(addMonths(Date{2023, 1, 31}, 1), (Date{2023, 2, 28}));
+  EXPECT_EQ(addMonths(Date{2024, 11, 15}, 2), (Date{2025, 1, 15}));
+  EXPECT_EQ(addMonths(Date{2025, 1, 15}, -12), (Date{2024, 1, 15}));
+}
+
 }  // namespace
 }  // namespace zg

@@ -29,7 +29,7 @@ struct Reply {
 // A valid 18-digit ID number (Hangzhou 330104) born on `birth` (YYYYMMDD) with sequence `seq`.
 inline std::string idNumber(int seq, const std::string& birth = "19800101") {
   std::string first17 = "330104" + birth;
-  char buf[4];
+  char buf[8];
   std::snprintf(buf, sizeof buf, "%03d", seq % 1000);
   first17 += buf;
   return first17 + idCheckDigit(first17);

@@ -284,19 +284,7 @@ RequestRef requestInScope(Connection& c, const Scope& scope, int64_t id) {
 }
 
 // Days since the civil epoch (Howard Hinnant's days_from_civil).
-int64_t dayNumber(const Date& d) {
-  int y = d.year - (d.month <= 2 ? 1 : 0);
-  int era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = static_cast<unsigned>(y - era * 400);
-  unsigned mp = static_cast<unsigned>(d.month + (d.month > 2 ? -3 : 9));
-  unsigned doy = (153 * mp + 2) / 5 + static_cast<unsigned>(d.day) - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<int64_t>(era) * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 }  // namespace
-
-int64_t daysBetween(const Date& a, const Date& b) { return dayNumber(b) - dayNumber(a); }
 
 const std::vector<std::pair<std::string, std::string>>& serviceKinds() {
   static const std::vector<std::pair<std::string, std::string>> v = {

@@ -75,7 +75,4 @@ void closeRequest(store::Connection& c, const auth::Context& ctx, int64_t id, co
 // it (masked phone, contact log, service requests); empty when none or not within `scope`.
 boost::json::array memberRecords(store::Connection& c, const Scope& scope, int64_t memberId);
 
-// Days from `a` to `b` (negative when b is earlier).
-int64_t daysBetween(const Date& a, const Date& b);
-
 }  // namespace zg::mobile

@@ -1,0 +1,69 @@
+// Figures 统计: every count the system shows for "an organization and a period" is a Figure that
+// a module defines once at start-up (like a setting). A figure gives its cells (a label and a
+// count each) and, for any cell, the records behind it — so every number on a page opens the list
+// it counts and exports to .xlsx the same way. The figures module (src/modules/figures) serves
+// them; each module defines its own in its registerFigures().
+#pragma once
+#include <boost/json.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/checks.h"
+#include "platform/auth.h"
+#include "store/db.h"
+
+namespace zg::figures {
+
+// What a figure is asked for: an organization's subtree (already checked to be inside the
+// caller's scope) and a period [from, to) — half-open, `to` exclusive. Stock figures (members by
+// category …) count as of the last day of the period (`asOf()`); flow figures (transfers out,
+// dues collected …) count events dated inside it.
+struct Query {
+  int64_t orgId = 0;
+  std::string orgPath;  // materialized path of orgId; filter with `scope`
+  Scope scope;          // orgPath's subtree — use scope.where("<table>.org_path", params)
+  Date from, to;
+  Date asOf() const;    // to − 1 day
+};
+
+// One counted thing: `key` is stable ("full", "2026", "overdue"), `label` is Chinese.
+struct Cell {
+  std::string key;
+  std::string label;
+  int64_t count = 0;
+};
+
+// The records behind one cell: columns (JSON key → Chinese header) and rows as JSON objects with
+// those keys (plus "id"). Paged; total is the count of all rows (it equals the cell's count).
+struct Column {
+  std::string key;
+  std::string title;
+};
+struct Records {
+  std::vector<Column> columns;
+  std::vector<boost::json::object> rows;
+  int64_t total = 0;
+};
+
+struct Figure {
+  std::string key;    // "members.by_category" — group before the dot
+  std::string group;  // Chinese group heading ("党员队伍")
+  std::string title;  // Chinese ("按党员类别")
+  int order = 0;      // display order across groups and within a group
+  std::function<std::vector<Cell>(store::Connection&, const Query&)> cells;
+  // Rows of one cell, `limit` rows from `offset` (limit < 0: all, for the export).
+  // Throws Invalid("cell", …) for an unknown cell key.
+  std::function<Records(store::Connection&, const Query&, const std::string& cell, int64_t offset, int64_t limit)>
+      records;
+};
+
+// Declares a figure (idempotent by key: the last definition wins). Thread-safe.
+void define(Figure f);
+// All figures, ordered by (order, key).
+std::vector<Figure> all();
+// NotFound ("统计项不存在") for an unknown key.
+Figure find(const std::string& key);
+
+}  // namespace zg::figures
