@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev postgresql-15 postgresql-client-15
   libsodium-dev libssl-dev libicu-dev
   libxlsxwriter-dev libminizip-dev libpugixml-dev zlib1g-dev
+  libqrencode-dev libhpdf-dev fonts-wqy-zenhei
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev
   chromium fonts-noto-cjk
