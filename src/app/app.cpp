@@ -35,6 +35,10 @@ void registerSettings() {
   dual::registerSettings();
 }
 
+// Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
+void registerFigures() {
+}
+
 namespace {
 
 bj::object userJson(const auth::User& u) {
@@ -280,6 +284,7 @@ void jobRoutes(platform::Api& api) {
 
 App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)), jobs(d) {
   registerSettings();
+  registerFigures();
   platform::Api api(router, platform::Services{&db, &cipher, &jobs});
   authRoutes(api);
   metaRoutes(api);

@@ -13,6 +13,8 @@ namespace zg::app {
 
 // Declares every module's settings (idempotent). Call before reading settings.
 void registerSettings();
+// Defines every module's figures (idempotent); the App constructor calls it.
+void registerFigures();
 
 struct App {
   App(store::Database& db, crypto::FieldCipher cipher);
