@@ -193,7 +193,7 @@ TEST(Dues, ProbationaryMembersPayFromTheMonthTheyWereAccepted) {
   Month now = thisMonth();
   // accepted on the 1st of the month two months ago
   Month joined = now - 2;
-  char buf[16];
+  char buf[32];
   std::snprintf(buf, sizeof buf, "%04d-%02d-01", joined / 12, joined % 12 + 1);
   int64_t m = addMember(t, w.branchA, 2, buf, "probationary");
   ASSERT_EQ(setBase(t, m, "employed", 200000, now - 6).status, 200);
