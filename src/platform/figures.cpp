@@ -45,6 +45,7 @@ Figure sqlFigure(std::string key, std::string group, std::string title, int orde
   f.group = std::move(group);
   f.title = std::move(title);
   f.order = order;
+  f.partition = sp->partition;
   f.cells = [sp](store::Connection& c, const Query& q) {
     std::vector<SqlCell> defs = sp->cells(c, q);
     std::vector<Cell> out;

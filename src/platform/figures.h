@@ -63,6 +63,9 @@ struct Figure {
   // Throws Invalid("cell", …) for an unknown cell key.
   std::function<Records(store::Connection&, const Query&, const std::string& cell, int64_t offset, int64_t limit)>
       records;
+  // True when every record falls in exactly one cell, so the cells add up to a total worth
+  // showing (by age band); false when cells overlap or nest (by status; collected / of which).
+  bool partition = false;
 };
 
 // A figure built from SQL, so that cells and records cannot disagree: each cell is a condition on
@@ -84,6 +87,7 @@ struct SqlSpec {
   std::string orderBy;          // ORDER BY of the records (end with a unique key)
   std::string amount;           // money figures: SQL expression of a row's amount in fen
   bool dropEmpty = false;       // leave out cells counting 0 (open-ended lists such as years)
+  bool partition = false;       // see Figure::partition
 };
 Figure sqlFigure(std::string key, std::string group, std::string title, int order, SqlSpec spec);
 

@@ -139,11 +139,9 @@ bj::object page(Connection& c, const figures::Query& q) {
     if (!f.cells) continue;
     auto cells = f.cells(c, q);
     bj::array cj;
-    int64_t total = 0;
     for (auto& x : cells) {
       bj::object o{{"key", x.key}, {"label", x.label}, {"count", x.count}};
       if (x.amountFen) o["amountFen"] = *x.amountFen;
-      total += x.count;
       cj.push_back(std::move(o));
     }
     if (!group || group->at("title").as_string() != f.group) {
@@ -151,7 +149,8 @@ bj::object page(Connection& c, const figures::Query& q) {
       group = &groups.back().as_object();
     }
     group->at("figures").as_array().push_back(
-        bj::object{{"key", f.key}, {"title", f.title}, {"money", isMoney(f, cells)}, {"cells", std::move(cj)}});
+        bj::object{{"key", f.key}, {"title", f.title}, {"money", isMoney(f, cells)},
+                   {"partition", f.partition}, {"cells", std::move(cj)}});
   }
   return {{"groups", std::move(groups)}};
 }
@@ -173,8 +172,12 @@ std::string pageXlsx(Connection& c, const figures::Query& q, const std::string& 
       lastGroup = f.group;
     }
     s.rows.push_back({f.title, "数量", money ? "金额（元）" : ""});
-    for (auto& x : cells)
+    int64_t total = 0;
+    for (auto& x : cells) {
       s.rows.push_back({"  " + x.label, std::to_string(x.count), x.amountFen ? yuan(*x.amountFen) : ""});
+      total += x.count;
+    }
+    if (f.partition) s.rows.push_back({"  合计", std::to_string(total), ""});
   }
   return tabular::writeXlsx(s);
 }

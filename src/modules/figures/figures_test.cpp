@@ -84,6 +84,14 @@ TEST(Figures, EveryCellEqualsItsRecordsOnTheDemoDistrict) {
                                  "removed_on > '2026-06-30')")
                             .front()
                             .i64(0));
+  // Every figure marked as a partition of the members adds up to the same total.
+  for (auto& f : all()) {
+    if (!f.key.starts_with("members.") || !f.partition) continue;
+    int64_t sum = 0;
+    for (auto& x : f.cells(*c, q)) sum += x.count;
+    EXPECT_EQ(sum, byCategory) << f.key;
+  }
+  EXPECT_FALSE(find("members.by_status").partition);
 }
 
 struct Tree {

@@ -43,7 +43,7 @@ const std::vector<Column>& columns() {
 }
 
 figures::SqlSpec spec(std::function<std::vector<SqlCell>(store::Connection&, const Query&)> cells,
-                      bool dropEmpty = false) {
+                      bool dropEmpty = false, bool partition = true) {
   figures::SqlSpec s;
   s.base = base;
   s.cells = std::move(cells);
@@ -51,6 +51,7 @@ figures::SqlSpec spec(std::function<std::vector<SqlCell>(store::Connection&, con
   s.columns = columns();
   s.orderBy = "m.name_sort, m.id";
   s.dropEmpty = dropEmpty;
+  s.partition = partition;
   return s;
 }
 
@@ -109,7 +110,8 @@ void registerFigures() {
              "EXISTS (SELECT 1 FROM mobility_records r WHERE r.member_id = m.id AND r.direction = 'outflow' AND "
              "r.since_date <= ? AND (r.until_date IS NULL OR r.until_date > ?))",
              {d, d}}};
-      })));
+      },
+      false, false)));
 
   figures::define(figures::sqlFigure(
       "members.by_age", kGroup, "按年龄段", 120, spec([](store::Connection& c, const Query& q) {
@@ -139,10 +141,22 @@ void registerFigures() {
         std::vector<SqlCell> v;
         std::string known;
         Params kp;
+        // Common short forms recorded for the same level (大专 = 大学专科).
+        static const std::vector<std::pair<std::string, std::string>> kAliases = {{"大专", "大学专科"},
+                                                                                  {"本科", "大学本科"}};
         for (auto& e : educations()) {
-          v.push_back({e, e, "m.education = ?", {e}});
-          known += known.empty() ? "?" : ", ?";
-          kp.emplace_back(e);
+          SqlCell cell{e, e, "m.education IN (?", {e}};
+          for (auto& [alias, full] : kAliases)
+            if (full == e) {
+              cell.condition += ", ?";
+              cell.params.emplace_back(alias);
+            }
+          cell.condition += ")";
+          for (auto& x : cell.params) {
+            known += known.empty() ? "?" : ", ?";
+            kp.push_back(x);
+          }
+          v.push_back(std::move(cell));
         }
         v.push_back({"other", "其他", "(m.education IS NOT NULL AND m.education <> '' AND m.education NOT IN (" +
                                           known + "))",

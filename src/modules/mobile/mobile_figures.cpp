@@ -45,6 +45,7 @@ figures::SqlSpec spec(std::function<std::vector<SqlCell>(store::Connection&, con
                {"place", "流入/流出地", ""},   {"since", "外出/流入日期", ""}, {"lastContact", "最近联系", ""},
                {"receivingOrg", "接收党组织", ""}};
   s.orderBy = "r.since_date, r.id";
+  s.partition = true;  // each ongoing record is an outflow or an inflow, overdue or in touch
   return s;
 }
 
