@@ -29,8 +29,8 @@ struct Owing {
 };
 
 // Members placed in the subtree on asOf who owe, payments made after asOf left out (as the
-// books stood that day). Months counted: the obliged ones up to asOf's month, never beyond the
-// current month; the flag looks at the months before the current one (still payable).
+// books stood that day). Months counted: the obliged ones before asOf's month and before the
+// current month — a month is still payable while it lasts (the rule of GET /api/dues/flagged).
 std::vector<Owing> owing(store::Connection& c, const Query& q) {
   Params p;
   std::set<int64_t> placed;
@@ -39,8 +39,7 @@ std::vector<Owing> owing(store::Connection& c, const Query& q) {
   for (auto row : c.query(sql, p)) orgAt[row.i64(0)] = row.text(1);
   Rules r = rules(c);
   Month now = monthOf(today());
-  Month upTo = std::min(monthOf(q.asOf()), now);
-  Month flagThrough = std::min(monthOf(q.asOf()), now - 1);
+  Month upTo = std::min(monthOf(q.asOf()), now) - 1;
   std::string asOf = q.asOf().iso();
   std::vector<Owing> out;
   for (auto& m : load(c, q.scope)) {
@@ -56,7 +55,7 @@ std::vector<Owing> owing(store::Connection& c, const Query& q) {
     std::vector<MonthState> ledger;
     for (Month x = from; x <= upTo; ++x) {
       MonthState s = stateOf(r, m, x);
-      if (x <= flagThrough) ledger.push_back(s);
+      ledger.push_back(s);
       if (s.obliged && !s.paid) {
         if (o.months == 0) o.firstMonth = monthText(x);
         ++o.months;

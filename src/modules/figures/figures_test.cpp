@@ -231,18 +231,19 @@ TEST(Figures, DuesCollectedAndOwed) {
   EXPECT_EQ(n["back"], 1);
   EXPECT_EQ(f.cells("dues.collected", f.street1, {2025, 4, 1}, {2025, 5, 1})["all"], 1);
   EXPECT_EQ(f.cells("dues.collected", f.street2, y25, y26)["all"], 0);
-  // Owed on 2025-12-31: March to December, 10 months of 10 yuan; the last 10 unpaid in a row.
+  // Owed on 2025-12-31: March to November, 9 months of 10 yuan (December is still payable that
+  // day); the last 9 unpaid in a row.
   auto owed = f.amounts("dues.owed", f.street1, y25, y26);
   EXPECT_EQ(f.cells("dues.owed", f.street1, y25, y26)["owing"], 1);
-  EXPECT_EQ(owed["owing"], 10000);
-  EXPECT_EQ(owed["flagged"], 10000);
-  // On 2025-03-31 February was not paid yet (paid 2025-04-10): February and March owed.
-  EXPECT_EQ(f.amounts("dues.owed", f.street1, {2025, 3, 1}, {2025, 4, 1})["owing"], 2000);
+  EXPECT_EQ(owed["owing"], 9000);
+  EXPECT_EQ(owed["flagged"], 9000);
+  // On 2025-03-31 February was not paid yet (paid 2025-04-10): February owed, March payable.
+  EXPECT_EQ(f.amounts("dues.owed", f.street1, {2025, 3, 1}, {2025, 4, 1})["owing"], 1000);
   EXPECT_EQ(f.cells("dues.owed", f.street1, {2025, 3, 1}, {2025, 4, 1})["flagged"], 0);
   auto c = f.t.db->acquire();
   auto recs = find("dues.owed").records(*c, queryFor(*c, f.street1, y25, y26), "owing", 0, 10);
   ASSERT_EQ(recs.rows.size(), 1u);
-  EXPECT_EQ(recs.rows[0].at("monthsOwed").as_int64(), 10);
+  EXPECT_EQ(recs.rows[0].at("monthsOwed").as_int64(), 9);
   EXPECT_EQ(recs.rows[0].at("firstMonth").as_string(), "2025-03");
 }
 
