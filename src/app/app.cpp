@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "modules/dual/dual.h"
 #include "modules/dues/dues.h"
+#include "modules/figures/figures.h"
 #include "modules/me/me.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
@@ -37,6 +38,9 @@ void registerSettings() {
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
 void registerFigures() {
+  members::registerFigures();
+  mobile::registerFigures();
+  dues::registerFigures();
 }
 
 namespace {
@@ -298,6 +302,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   dues::registerRoutes(api);
   dual::registerRoutes(api);
   me::registerRoutes(api);
+  figures::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <mutex>
 
 #include "core/error.h"
+#include "platform/json.h"
 
 namespace zg::figures {
 
@@ -34,6 +36,77 @@ std::vector<Figure> all() {
   }
   std::stable_sort(out.begin(), out.end(), [](const Figure& a, const Figure& b) { return a.order < b.order; });
   return out;
+}
+
+Figure sqlFigure(std::string key, std::string group, std::string title, int order, SqlSpec spec) {
+  auto sp = std::make_shared<SqlSpec>(std::move(spec));
+  Figure f;
+  f.key = std::move(key);
+  f.group = std::move(group);
+  f.title = std::move(title);
+  f.order = order;
+  f.partition = sp->partition;
+  f.cells = [sp](store::Connection& c, const Query& q) {
+    std::vector<SqlCell> defs = sp->cells(c, q);
+    std::vector<Cell> out;
+    if (defs.empty()) return out;
+    store::Params p;
+    std::string sel;
+    for (auto& d : defs) {
+      if (!sel.empty()) sel += ", ";
+      sel += "COALESCE(SUM(CASE WHEN " + d.condition + " THEN 1 ELSE 0 END), 0)";
+      p.insert(p.end(), d.params.begin(), d.params.end());
+      if (!sp->amount.empty()) {
+        sel += ", COALESCE(SUM(CASE WHEN " + d.condition + " THEN " + sp->amount + " ELSE 0 END), 0)";
+        p.insert(p.end(), d.params.begin(), d.params.end());
+      }
+    }
+    std::string base = sp->base(q, p);
+    auto r = c.query("SELECT " + sel + " " + base, p);
+    size_t i = 0;
+    for (auto& d : defs) {
+      Cell cell{d.key, d.label, r.empty() ? 0 : r.front().i64(i++), std::nullopt};
+      if (!sp->amount.empty()) cell.amountFen = r.empty() ? 0 : r.front().i64(i++);
+      if (sp->dropEmpty && cell.count == 0) continue;
+      out.push_back(std::move(cell));
+    }
+    return out;
+  };
+  f.records = [sp](store::Connection& c, const Query& q, const std::string& cellKey, int64_t offset, int64_t limit) {
+    std::vector<SqlCell> defs = sp->cells(c, q);
+    const SqlCell* d = nullptr;
+    for (auto& x : defs)
+      if (x.key == cellKey) d = &x;
+    if (!d) throw Error::invalid("cell", "统计格不存在");
+    Records rec;
+    rec.columns = sp->columns;
+    store::Params bp;
+    std::string base = sp->base(q, bp);
+    std::string where = " AND (" + d->condition + ")";
+    bp.insert(bp.end(), d->params.begin(), d->params.end());
+    std::string agg = "COUNT(*)";
+    if (!sp->amount.empty()) agg += ", COALESCE(SUM(" + sp->amount + "), 0)";
+    auto t = c.query("SELECT " + agg + " " + base + where, bp);
+    rec.total = t.front().i64(0);
+    if (!sp->amount.empty()) rec.amountFen = t.front().i64(1);
+    store::Params p;
+    std::string sel = sp->select(q, p);
+    p.insert(p.end(), bp.begin(), bp.end());
+    std::string sql = "SELECT " + sel + " " + base + where + " ORDER BY " + sp->orderBy;
+    if (limit >= 0) {
+      sql += " LIMIT ? OFFSET ?";
+      p.emplace_back(limit);
+      p.emplace_back(offset);
+    }
+    for (auto row : c.query(sql, p)) {
+      boost::json::object o;
+      o["id"] = json::fromValue(row[0]);
+      for (size_t k = 0; k < sp->columns.size(); ++k) o[sp->columns[k].key] = json::fromValue(row[k + 1]);
+      rec.rows.push_back(std::move(o));
+    }
+    return rec;
+  };
+  return f;
 }
 
 Figure find(const std::string& key) {

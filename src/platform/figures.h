@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,10 +30,13 @@ struct Query {
 };
 
 // One counted thing: `key` is stable ("full", "2026", "overdue"), `label` is Chinese.
+// A money figure's cell also carries an amount in fen (分) — dues collected, dues owed; the
+// page shows it in yuan beside the count, and its records' amounts add up to it.
 struct Cell {
   std::string key;
   std::string label;
   int64_t count = 0;
+  std::optional<int64_t> amountFen;  // money figures only
 };
 
 // The records behind one cell: columns (JSON key → Chinese header) and rows as JSON objects with
@@ -40,11 +44,13 @@ struct Cell {
 struct Column {
   std::string key;
   std::string title;
+  std::string kind;  // "" plain value; "money": integer fen, shown and exported in yuan
 };
 struct Records {
   std::vector<Column> columns;
   std::vector<boost::json::object> rows;
   int64_t total = 0;
+  std::optional<int64_t> amountFen;  // money figures: the sum over all rows (= the cell's amountFen)
 };
 
 struct Figure {
@@ -57,7 +63,33 @@ struct Figure {
   // Throws Invalid("cell", …) for an unknown cell key.
   std::function<Records(store::Connection&, const Query&, const std::string& cell, int64_t offset, int64_t limit)>
       records;
+  // True when every record falls in exactly one cell, so the cells add up to a total worth
+  // showing (by age band); false when cells overlap or nest (by status; collected / of which).
+  bool partition = false;
 };
+
+// A figure built from SQL, so that cells and records cannot disagree: each cell is a condition on
+// one base set of rows; its count is COUNT of the base rows meeting it (and its amount the SUM of
+// `amount` over them), its records are the same rows selected with `select`.
+struct SqlCell {
+  std::string key, label;
+  std::string condition;  // SQL boolean over the base's aliases, "?" placeholders
+  store::Params params;
+};
+struct SqlSpec {
+  // "FROM … WHERE …" of the base rows for a query; appends its parameters.
+  std::function<std::string(const Query&, store::Params&)> base;
+  // The cells for a query (may read the database, e.g. to list the decades present).
+  std::function<std::vector<SqlCell>(store::Connection&, const Query&)> cells;
+  // SELECT list of a record: the id first, then one per column; appends its parameters.
+  std::function<std::string(const Query&, store::Params&)> select;
+  std::vector<Column> columns;  // keys and headers of the select list after the id
+  std::string orderBy;          // ORDER BY of the records (end with a unique key)
+  std::string amount;           // money figures: SQL expression of a row's amount in fen
+  bool dropEmpty = false;       // leave out cells counting 0 (open-ended lists such as years)
+  bool partition = false;       // see Figure::partition
+};
+Figure sqlFigure(std::string key, std::string group, std::string title, int order, SqlSpec spec);
 
 // Declares a figure (idempotent by key: the last definition wins). Thread-safe.
 void define(Figure f);

@@ -779,6 +779,35 @@ Object.assign(HANDLERS, {
   },
 });
 
+// Figures 统计: street 2 as orgId is not found through any figures route; jd01's own page, a
+// cell's records and both .xlsx files hold nothing of street 2.
+Object.assign(HANDLERS, {
+  'GET /api/figures': async () => {
+    assertDenied('figures street 2', await jd01.get('/api/figures' + q({ orgId: S2.root.id })));
+    assertDenied('figures district', await jd01.get('/api/figures' + q({ orgId: 1 })));
+    const own = await jd01.get('/api/figures');
+    assert.equal(own.status, 200, own.text);
+    assertNoLeak('figures own', own);
+  },
+  'GET /api/figures/export': async () => {
+    assertDenied('figures export street 2', await jd01.get('/api/figures/export' + q({ orgId: S2.root.id })));
+    assertNoLeak('figures export own', await jd01.get('/api/figures/export'));
+  },
+  'GET /api/figures/records': async () => {
+    const cell = { figure: 'members.by_category', cell: 'full' };
+    assertDenied('figure records street 2', await jd01.get('/api/figures/records' + q({ ...cell, orgId: S2.root.id })));
+    const own = await jd01.get('/api/figures/records' + q({ ...cell, pageSize: 200 }));
+    assert.equal(own.status, 200, own.text);
+    assert.ok(own.json.total > 0);
+    assertNoLeak('figure records own', own);
+  },
+  'GET /api/figures/records/export': async () => {
+    const cell = { figure: 'members.by_category', cell: 'full' };
+    assertDenied('figure records export street 2', await jd01.get('/api/figures/records/export' + q({ ...cell, orgId: S2.root.id })));
+    assertNoLeak('figure records export own', await jd01.get('/api/figures/records/export' + q(cell)));
+  },
+});
+
 test('every route is known to the scope test', () => {
   const routes = listRoutes().map((r) => `${r.method} ${r.pattern}`);
   const unknown = routes.filter((r) => !HANDLERS[r]);

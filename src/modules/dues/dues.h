@@ -97,4 +97,8 @@ std::vector<MemberDues> load(store::Connection& c, const Scope& scope, std::opti
 // when the member is not active within `scope`.
 boost::json::object memberLedger(store::Connection& c, const Scope& scope, int64_t memberId, int year);
 
+// Figures 统计 (dues_figures.cpp): dues collected in the period (payments by date paid, on the
+// books of the branch they were paid in) and dues owed as of its last day. Idempotent.
+void registerFigures();
+
 }  // namespace zg::dues

@@ -10,6 +10,7 @@
 #include "core/checks.h"
 #include "platform/api.h"
 #include "platform/crypto.h"
+#include "platform/figures.h"
 #include "platform/importer.h"
 #include "platform/json.h"
 
@@ -98,5 +99,13 @@ std::optional<std::string> sixCategoryLabel(std::string_view key);
 std::optional<std::string> standingLabel(std::string_view key);
 const std::vector<std::pair<std::string, std::string>>& sixCategories();
 const std::vector<std::string>& educations();
+
+// Figures 统计 (members_figures.cpp): members by category, status, age band, education and
+// joining decade, counted as of the period's last day from the dated placements. Idempotent.
+void registerFigures();
+// The members placed in q's subtree on q.asOf(), for other modules' figures: joins
+// `member_placements pl` and `orgs o` (the branch on that day) to a `members m` already in the
+// FROM clause, appending the parameters.
+std::string placedOn(const figures::Query& q, store::Params& p);
 
 }  // namespace zg::members

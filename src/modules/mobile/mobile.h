@@ -75,4 +75,8 @@ void closeRequest(store::Connection& c, const auth::Context& ctx, int64_t id, co
 // it (masked phone, contact log, service requests); empty when none or not within `scope`.
 boost::json::array memberRecords(store::Connection& c, const Scope& scope, int64_t memberId);
 
+// Figures 统计 (mobile_figures.cpp): ongoing outflow/inflow records and overdue contacts (the
+// rule of overdue(), applied as of the period's last day). Idempotent.
+void registerFigures();
+
 }  // namespace zg::mobile

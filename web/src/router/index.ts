@@ -76,6 +76,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { perm: Perm.MemberRead, title: 'mobile.title' },
       },
       {
+        path: 'figures',
+        name: 'figures',
+        component: () => import('@/views/figures/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'figures.title' },
+      },
+      {
         path: 'dual',
         name: 'dual',
         component: () => import('@/views/dual/index.vue'),

@@ -1,0 +1,149 @@
+// Figures 统计 of party dues 党费: collected (payments dated inside the period, on the books of
+// the branch where they were paid — dues_payments.org_path) and owed (members who, as of the
+// period's last day, have obliged months unpaid — the rule of GET /api/dues/arrears — and those
+// with dues.flag_months consecutive unpaid months without a recorded reason).
+#include <algorithm>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "modules/dues/dues.h"
+#include "modules/members/members.h"
+
+namespace zg::dues {
+
+namespace {
+
+using figures::Query;
+using figures::SqlCell;
+using store::Params;
+
+constexpr const char* kGroup = "党费";
+
+struct Owing {
+  int64_t id = 0;
+  std::string name, orgName, firstMonth;
+  int64_t months = 0, owedFen = 0;
+  bool flagged = false;
+};
+
+// Members placed in the subtree on asOf who owe, payments made after asOf left out (as the
+// books stood that day). Months counted: the obliged ones before asOf's month and before the
+// current month — a month is still payable while it lasts (the rule of GET /api/dues/flagged).
+std::vector<Owing> owing(store::Connection& c, const Query& q) {
+  Params p;
+  std::set<int64_t> placed;
+  std::string sql = "SELECT m.id, o.name FROM members m" + members::placedOn(q, p);
+  std::map<int64_t, std::string> orgAt;
+  for (auto row : c.query(sql, p)) orgAt[row.i64(0)] = row.text(1);
+  Rules r = rules(c);
+  Month now = monthOf(today());
+  Month upTo = std::min(monthOf(q.asOf()), now) - 1;
+  std::string asOf = q.asOf().iso();
+  std::vector<Owing> out;
+  for (auto& m : load(c, q.scope)) {
+    auto at = orgAt.find(m.id);
+    if (at == orgAt.end()) continue;
+    for (auto it = m.payments.begin(); it != m.payments.end();)
+      it = it->second.paidOn > asOf ? m.payments.erase(it) : std::next(it);
+    if (m.bases.empty()) continue;
+    Month from = m.bases.front().from;
+    for (auto& b : m.bases) from = std::min(from, b.from);
+    if (m.start) from = std::max(from, *m.start);
+    Owing o{m.id, m.name, at->second, "", 0, 0, false};
+    std::vector<MonthState> ledger;
+    for (Month x = from; x <= upTo; ++x) {
+      MonthState s = stateOf(r, m, x);
+      ledger.push_back(s);
+      if (s.obliged && !s.paid) {
+        if (o.months == 0) o.firstMonth = monthText(x);
+        ++o.months;
+        o.owedFen += s.dueFen;
+      }
+    }
+    if (o.months == 0) continue;
+    o.flagged = trailingUnpaid(ledger) >= r.flagMonths;
+    out.push_back(std::move(o));
+  }
+  std::sort(out.begin(), out.end(), [](const Owing& a, const Owing& b) {
+    return a.orgName != b.orgName ? a.orgName < b.orgName : a.id < b.id;
+  });
+  return out;
+}
+
+bool inCell(const Owing& o, const std::string& cell) { return cell == "owing" || (cell == "flagged" && o.flagged); }
+
+}  // namespace
+
+void registerFigures() {
+  figures::SqlSpec s;
+  s.base = [](const Query& q, Params& p) {
+    std::string w = q.scope.where("d.org_path", p);
+    p.emplace_back(q.from.iso());
+    p.emplace_back(q.to.iso());
+    // No joins: counts and sums come from the index dues_payments_books (migration 0010); the
+    // records look up names one row at a time.
+    return "FROM dues_payments d WHERE " + w + " AND d.paid_on >= ? AND d.paid_on < ?";
+  };
+  s.cells = [](store::Connection&, const Query&) {
+    return std::vector<SqlCell>{
+        {"all", "已收缴", "1 = 1", {}},
+        {"current", "当月交纳", "d.month = substr(d.paid_on, 1, 7)", {}},
+        {"back", "补交往月", "d.month < substr(d.paid_on, 1, 7)", {}},
+        {"advance", "预交", "d.month > substr(d.paid_on, 1, 7)", {}}};
+  };
+  s.select = [](const Query&, Params&) {
+    return std::string(
+        "d.id, (SELECT m.name FROM members m WHERE m.id = d.member_id), (SELECT o.name FROM orgs o WHERE o.path = "
+        "d.org_path), d.month, d.paid_on, d.amount_fen, d.method");
+  };
+  s.columns = {{"name", "姓名", ""},         {"orgName", "交纳时所在党组织", ""}, {"month", "所属月份", ""},
+               {"paidOn", "交纳日期", ""},    {"amountFen", "金额（元）", "money"}, {"method", "交纳方式", ""}};
+  s.orderBy = "d.paid_on, d.id";
+  s.amount = "d.amount_fen";
+  figures::define(figures::sqlFigure("dues.collected", kGroup, "党费收缴", 300, std::move(s)));
+
+  figures::Figure f;
+  f.key = "dues.owed";
+  f.group = kGroup;
+  f.title = "欠交党费";
+  f.order = 310;
+  f.cells = [](store::Connection& c, const Query& q) {
+    std::vector<figures::Cell> cells{{"owing", "欠交党员", 0, 0}, {"flagged", "", 0, 0}};
+    cells[1].label = "连续" + std::to_string(rules(c).flagMonths) + "个月未交";
+    for (auto& o : owing(c, q))
+      for (auto& cell : cells)
+        if (inCell(o, cell.key)) {
+          ++cell.count;
+          *cell.amountFen += o.owedFen;
+        }
+    return cells;
+  };
+  f.records = [](store::Connection& c, const Query& q, const std::string& cell, int64_t offset, int64_t limit) {
+    if (cell != "owing" && cell != "flagged") throw Error::invalid("cell", "统计格不存在");
+    figures::Records rec;
+    rec.columns = {{"name", "姓名", ""},
+                   {"orgName", "所在党组织", ""},
+                   {"firstMonth", "最早欠交月份", ""},
+                   {"monthsOwed", "欠交月数", ""},
+                   {"owedFen", "欠交金额（元）", "money"}};
+    rec.amountFen = 0;
+    for (auto& o : owing(c, q)) {
+      if (!inCell(o, cell)) continue;
+      if (rec.total >= offset && (limit < 0 || rec.total < offset + limit))
+        rec.rows.push_back({{"id", o.id},
+                            {"name", o.name},
+                            {"orgName", o.orgName},
+                            {"firstMonth", o.firstMonth},
+                            {"monthsOwed", o.months},
+                            {"owedFen", o.owedFen}});
+      ++rec.total;
+      *rec.amountFen += o.owedFen;
+    }
+    return rec;
+  };
+  figures::define(std::move(f));
+}
+
+}  // namespace zg::dues
