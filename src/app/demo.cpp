@@ -260,13 +260,13 @@ const Weighted& ethnicities() {
 }
 
 const Weighted& educationFor(int birthYear) {
-  static const Weighted before1950 = {{"初中及以下", 55}, {"高中", 25}, {"中专", 12}, {"大专", 6}, {"大学本科", 2}};
+  static const Weighted before1950 = {{"初中及以下", 55}, {"高中", 25}, {"中专", 12}, {"大学专科", 6}, {"大学本科", 2}};
   static const Weighted before1970 = {{"初中及以下", 30}, {"高中", 30},    {"中专", 15},
-                                      {"大专", 15},       {"大学本科", 9}, {"研究生", 1}};
+                                      {"大学专科", 15},       {"大学本科", 9}, {"研究生", 1}};
   static const Weighted before1985 = {{"初中及以下", 10}, {"高中", 15},     {"中专", 12},
-                                      {"大专", 25},       {"大学本科", 33}, {"研究生", 5}};
+                                      {"大学专科", 25},       {"大学本科", 33}, {"研究生", 5}};
   static const Weighted later = {{"初中及以下", 2}, {"高中", 5},      {"中专", 5},
-                                 {"大专", 25},      {"大学本科", 53}, {"研究生", 10}};
+                                 {"大学专科", 25},      {"大学本科", 53}, {"研究生", 10}};
   if (birthYear < 1950) return before1950;
   if (birthYear < 1970) return before1970;
   if (birthYear < 1985) return before1985;

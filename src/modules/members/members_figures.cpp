@@ -141,22 +141,10 @@ void registerFigures() {
         std::vector<SqlCell> v;
         std::string known;
         Params kp;
-        // Common short forms recorded for the same level (大专 = 大学专科).
-        static const std::vector<std::pair<std::string, std::string>> kAliases = {{"大专", "大学专科"},
-                                                                                  {"本科", "大学本科"}};
         for (auto& e : educations()) {
-          SqlCell cell{e, e, "m.education IN (?", {e}};
-          for (auto& [alias, full] : kAliases)
-            if (full == e) {
-              cell.condition += ", ?";
-              cell.params.emplace_back(alias);
-            }
-          cell.condition += ")";
-          for (auto& x : cell.params) {
-            known += known.empty() ? "?" : ", ?";
-            kp.push_back(x);
-          }
-          v.push_back(std::move(cell));
+          v.push_back({e, e, "m.education = ?", {e}});
+          known += known.empty() ? "?" : ", ?";
+          kp.emplace_back(e);
         }
         v.push_back({"other", "其他", "(m.education IS NOT NULL AND m.education <> '' AND m.education NOT IN (" +
                                           known + "))",
