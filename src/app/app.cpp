@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "modules/dual/dual.h"
+#include "modules/evaluation/evaluation.h"
 #include "modules/dues/dues.h"
 #include "modules/me/me.h"
 #include "modules/members/members.h"
@@ -33,10 +34,12 @@ void registerSettings() {
   mobile::registerSettings();
   dues::registerSettings();
   dual::registerSettings();
+  evaluation::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
 void registerFigures() {
+  evaluation::registerFigures();
 }
 
 namespace {
@@ -297,6 +300,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   mobile::registerRoutes(api);
   dues::registerRoutes(api);
   dual::registerRoutes(api);
+  evaluation::registerRoutes(api);
   me::registerRoutes(api);
 }
 
