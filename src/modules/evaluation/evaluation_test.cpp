@@ -232,6 +232,34 @@ TEST(Evaluation, PoorNeedsHelperAndTalkBeforeClosing) {
   EXPECT_EQ(f.count("SELECT COUNT(*) FROM audit_log WHERE entity = 'evaluation_entry'"), 6);
 }
 
+TEST(Evaluation, LeavingPoorClearsTheFollowUpAndLaterMembersAreNotIn) {
+  Fixture f;
+  f.t.login("jd1", "Street1234");
+  auto k = f.openCampaign(f.branch1);
+  ASSERT_EQ(k.status, 201);
+  auto e = f.put(f.entryOf(k, f.members1[1]), {{"grade", "poor"},
+                                                {"helperMemberId", f.members1[0]},
+                                                {"helperRole", "支部书记"},
+                                                {"talkOn", today().iso()},
+                                                {"talkContent", "谈心谈话"}});
+  ASSERT_EQ(e.status, 200) << e.raw;
+  // The poor member cannot be the helper of another poor member.
+  auto other = f.put(f.entryOf(k, f.members1[2]), {{"grade", "poor"}, {"helperMemberId", f.members1[1]}, {"helperRole", "支部委员"}});
+  EXPECT_EQ(other.body.at("field").as_string(), "helperMemberId") << other.raw;
+  auto fair = f.put(e.body.as_object(), {{"grade", "fair"}});
+  ASSERT_EQ(fair.status, 200) << fair.raw;
+  EXPECT_TRUE(fair.body.at("helperMemberId").is_null());
+  EXPECT_TRUE(fair.body.at("talkOn").is_null());
+  EXPECT_TRUE(fair.body.at("talkContent").is_null());
+  // A member placed in the branch after the opening is not in this campaign.
+  f.t.login("admin", "Admin1234");
+  int64_t late = f.member(f.branch1, 45);
+  f.t.login("jd1", "Street1234");
+  auto again = f.campaign(k.body.at("id").as_int64());
+  EXPECT_EQ(again.body.at("members").as_int64(), 5);
+  for (auto& x : again.body.at("entries").as_array()) EXPECT_NE(x.at("memberId").as_int64(), late);
+}
+
 TEST(Evaluation, RollupFigureAndMemberTask) {
   Fixture f;
   f.t.login("jd1", "Street1234");
