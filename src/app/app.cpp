@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "modules/dual/dual.h"
+#include "modules/evaluation/evaluation.h"
 #include "modules/dues/dues.h"
 #include "modules/figures/figures.h"
 #include "modules/me/me.h"
@@ -34,6 +35,7 @@ void registerSettings() {
   mobile::registerSettings();
   dues::registerSettings();
   dual::registerSettings();
+  evaluation::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -41,6 +43,7 @@ void registerFigures() {
   members::registerFigures();
   mobile::registerFigures();
   dues::registerFigures();
+  evaluation::registerFigures();
 }
 
 namespace {
@@ -301,6 +304,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   mobile::registerRoutes(api);
   dues::registerRoutes(api);
   dual::registerRoutes(api);
+  evaluation::registerRoutes(api);
   me::registerRoutes(api);
   figures::registerRoutes(api);
 }

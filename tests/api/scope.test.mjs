@@ -758,6 +758,73 @@ async function meS1() {
   }
   return S1.meClient;
 }
+// Democratic evaluation 民主评议: street 2's campaign (created once by admin) is neither listed,
+// read, graded nor closed by jd01; a street-2 branch cannot be the target of a new campaign; a
+// street-2 member cannot be named helper in street 1's own campaign.
+Object.assign(HANDLERS, {
+  'GET /api/evaluation/campaigns': async () => {
+    await evaluationS2();
+    assertNoLeak('evaluation campaigns', await jd01.get('/api/evaluation/campaigns' + q({ pageSize: 200 })));
+    assertNoLeak('evaluation campaigns orgId', await jd01.get('/api/evaluation/campaigns' + q({ orgId: S2.root.id })));
+  },
+  'GET /api/evaluation/campaigns/:id': async () => {
+    const k = await evaluationS2();
+    assertDenied('evaluation campaign', await jd01.get(`/api/evaluation/campaigns/${k.id}`));
+  },
+  'POST /api/evaluation/campaigns': async () => {
+    const k = await evaluationS2();
+    const other = S2.orgs.find((o) => o.kind === 'branch' && o.id !== k.orgId && !o.dissolvedOn) ?? S2.orgs.find((o) => o.kind === 'branch');
+    assertDenied('evaluation open street-2 branch', await jd01.post('/api/evaluation/campaigns', { orgId: other.id, year: Number(today().slice(0, 4)) - 1 }));
+    assertDenied('evaluation open street-2 root', await jd01.post('/api/evaluation/campaigns', { orgId: S2.root.id, year: Number(today().slice(0, 4)) - 1 }));
+    await evaluationUnchanged();
+  },
+  'PUT /api/evaluation/entries/:id': async () => {
+    const k = await evaluationS2();
+    const e = k.entries[0];
+    assertDenied('evaluation entry', await jd01.put(`/api/evaluation/entries/${e.id}`, { grade: 'poor', version: e.version }));
+    // jd01's own campaign may not name a street-2 member as helper.
+    const b1 = S1.orgs.find((o) => o.kind === 'branch' && !o.dissolvedOn && S1.members.some((m) => m.orgId === o.id));
+    const own = await jd01.post('/api/evaluation/campaigns', { orgId: b1.id, year: Number(today().slice(0, 4)) });
+    assert.equal(own.status, 201, own.text);
+    const mine = own.json.entries[0];
+    const r = await jd01.put(`/api/evaluation/entries/${mine.id}`, { grade: 'poor', helperMemberId: e.memberId, helperRole: '支部委员', version: mine.version });
+    assertDenied('evaluation helper from street 2', r, new Set(['helperMemberId']));
+    await evaluationUnchanged();
+  },
+  'POST /api/evaluation/campaigns/:id/close': async () => {
+    const k = await evaluationS2();
+    assertDenied('evaluation close', await jd01.post(`/api/evaluation/campaigns/${k.id}/close`, {}));
+    await evaluationUnchanged();
+  },
+  'GET /api/evaluation/rollup': async () => {
+    await evaluationS2();
+    assertNoLeak('evaluation rollup', await jd01.get('/api/evaluation/rollup'));
+    assertDenied('evaluation rollup street 2', await jd01.get('/api/evaluation/rollup' + q({ orgId: S2.root.id })));
+  },
+});
+
+async function evaluationS2() {
+  if (!S2.evaluation) {
+    const b = S2.orgs.find((o) => o.kind === 'branch' && !o.dissolvedOn && S2.members.some((m) => m.orgId === o.id));
+    assert.ok(b, 'street 2 has a branch with members');
+    const r = await admin.post('/api/evaluation/campaigns', { orgId: b.id, year: Number(today().slice(0, 4)) });
+    assert.equal(r.status, 201, r.text);
+    const e = r.json.entries[0];
+    const g = await admin.put(`/api/evaluation/entries/${e.id}`, { grade: 'fair', selfAssessment: '学习不够深入', version: e.version });
+    assert.equal(g.status, 200, g.text);
+    S2.evaluation = await admin.ok(`/api/evaluation/campaigns/${r.json.id}`);
+    S2.evaluationBefore = JSON.stringify(S2.evaluation);
+    S2.evaluationTotal = (await admin.ok('/api/evaluation/campaigns' + q({ orgId: S2.root.id }))).total;
+  }
+  return S2.evaluation;
+}
+
+async function evaluationUnchanged() {
+  if (!S2.evaluation) return;
+  assert.equal(JSON.stringify(await admin.ok(`/api/evaluation/campaigns/${S2.evaluation.id}`)), S2.evaluationBefore, 'street-2 campaign unchanged');
+  assert.equal((await admin.ok('/api/evaluation/campaigns' + q({ orgId: S2.root.id }))).total, S2.evaluationTotal, 'no new campaign in street 2');
+}
+
 Object.assign(HANDLERS, {
   'GET /api/me': async () => {
     assertDenied('me (unlinked)', await jd01.get('/api/me'));

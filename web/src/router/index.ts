@@ -88,6 +88,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { perm: Perm.MemberRead, title: 'dual.title' },
       },
       {
+        path: 'evaluation',
+        name: 'evaluation',
+        component: () => import('@/views/evaluation/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'evaluation.title' },
+      },
+      {
+        path: 'evaluation/:id(\\d+)',
+        name: 'evaluation-campaign',
+        component: () => import('@/views/evaluation/campaign.vue'),
+        meta: { perm: Perm.MemberRead, title: 'evaluation.title', menu: '/evaluation' },
+      },
+      {
         path: 'dues',
         name: 'dues',
         component: () => import('@/views/dues/index.vue'),
