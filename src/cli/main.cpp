@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/demo.h"
 #include "app/demo_activity.h"
+#include "app/demo_marks.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -219,6 +220,9 @@ int main(int argc, char** argv) {
       std::cout << "demo activity: " << a.duesBases << " dues bases, " << a.payments << " payments, "
                 << a.mobilityRecords << " mobile members (" << a.contacts << " contacts, " << a.requests
                 << " requests), " << a.registrations << " in-service members registered with a community\n";
+      auto mk = demo::loadMarks(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo marks: " << mk.marks << " responsibility marks (" << mk.members << " members), "
+                << mk.commitments << " commitments, " << mk.branches << " branch public pages\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }
