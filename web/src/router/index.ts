@@ -29,6 +29,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'login.title' },
   },
   {
+    path: '/p/:token([0-9a-f]{32})',
+    name: 'public-branch',
+    component: () => import('@/views/public-branch/index.vue'),
+    meta: { public: true, title: 'publicBranch.title' },
+  },
+  {
     path: '/',
     component: BasicLayout,
     children: [
@@ -80,6 +86,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'dual',
         component: () => import('@/views/dual/index.vue'),
         meta: { perm: Perm.MemberRead, title: 'dual.title' },
+      },
+      {
+        path: 'marks',
+        name: 'marks',
+        component: () => import('@/views/marks/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'marks.title' },
       },
       {
         path: 'dues',
