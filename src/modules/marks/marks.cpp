@@ -6,6 +6,7 @@
 // organization the token belongs to.
 #include "modules/marks/marks.h"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -341,36 +342,36 @@ bj::object publicPage(Connection& c, const std::string& token, const Date& asOf)
   std::string d = asOf.iso();
   // Members (active, in good standing) of this organization, with what they agreed to show.
   std::map<int64_t, bj::object> byMember;
-  std::vector<int64_t> order;
-  auto member = [&](int64_t id, const std::string& name) -> bj::object& {
+  std::vector<std::pair<std::string, int64_t>> order;  // (collation key, id)
+  auto member = [&](int64_t id, const std::string& name, const std::string& sortKey) -> bj::object& {
     auto it = byMember.find(id);
     if (it == byMember.end()) {
-      order.push_back(id);
+      order.emplace_back(sortKey, id);
       it = byMember.emplace(id, bj::object{{"name", name}, {"marks", bj::array()}, {"commitment", nullptr}}).first;
     }
     return it->second;
   };
-  for (auto x : c.query(std::string("SELECT m.id, m.name, k.kind, k.title, k.description FROM responsibility_marks k "
+  for (auto x : c.query(std::string("SELECT m.id, m.name, k.kind, k.title, k.description, m.name_sort FROM responsibility_marks k "
                                     "JOIN members m ON m.id = k.member_id WHERE m.org_id = ? AND m.active = 1 AND "
                                     "m.standing = 'normal' AND k.show_public = 1 AND ") +
                             kCurrent + " ORDER BY m.name_sort, m.id, k.kind, k.from_date, k.id",
                         {orgId, d, d})) {
     std::string kind = x.text(2);
-    member(x.i64(0), x.text(1))["marks"].as_array().push_back({{"kind", kind},
+    member(x.i64(0), x.text(1), x.text(5))["marks"].as_array().push_back({{"kind", kind},
                                                                {"kindLabel", kindLabel(kind).value_or(kind)},
                                                                {"title", x.text(3)},
                                                                {"description", json::opt(x.optText(4))}});
   }
-  for (auto x : c.query("SELECT m.id, m.name, p.commitment, p.fulfilment, p.year FROM member_commitments p "
+  for (auto x : c.query("SELECT m.id, m.name, p.commitment, p.fulfilment, p.year, m.name_sort FROM member_commitments p "
                         "JOIN members m ON m.id = p.member_id WHERE m.org_id = ? AND m.active = 1 AND "
                         "m.standing = 'normal' AND p.show_public = 1 AND p.year = ? ORDER BY m.name_sort, m.id",
                         {orgId, static_cast<int64_t>(asOf.year)}))
-    member(x.i64(0), x.text(1))["commitment"] =
+    member(x.i64(0), x.text(1), x.text(5))["commitment"] =
         bj::object{{"year", x.i64(4)}, {"text", x.text(2)}, {"fulfilment", json::opt(x.optText(3))}};
-  // Ordered by the collation key, which the first query used; members with a commitment only
-  // come after, in the same order.
+  // One list in the registry's name order (pinyin collation key), whichever query found them.
+  std::sort(order.begin(), order.end());
   bj::array members;
-  for (int64_t id : order) members.push_back(std::move(byMember[id]));
+  for (const auto& [key, id] : order) members.push_back(std::move(byMember[id]));
   return {{"branchName", o.front().text(1)},
           {"secretary", json::opt(o.front().optText(2))},
           {"asOf", d},
@@ -578,8 +579,9 @@ void registerRoutes(platform::Api& api) {
             int64_t version = f.requiredInt("version", "版本号", 1, INT64_MAX);
             std::string title = f.text("title", "名称", 200).value_or("");
             auto desc = f.text("description", "职责说明", 1000);
-            bool show = f.boolean("showPublic", false);
             store::Transaction tx(c);
+            // Consent left out of the body keeps the recorded one (never silently withdrawn).
+            bool show = f.has("showPublic") ? f.boolean("showPublic", false) : markInScope(c, ctx.scope, id).showPublic;
             updateMark(c, ctx, id, title, desc, show, version);
             tx.commit();
             return markReply(c, ctx.scope, id);

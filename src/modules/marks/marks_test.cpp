@@ -135,6 +135,10 @@ TEST(Marks, EditNeedsTheCurrentVersion) {
   EXPECT_EQ(u.body.at("title").as_string(), "3幢1-4单元");
   EXPECT_TRUE(u.body.at("showPublic").as_bool());
   EXPECT_EQ(f.t.call("PUT", p, bj::object{{"title", "x"}, {"version", 1}}).status, 409);
+  // Leaving showPublic out keeps the consent as recorded.
+  u = f.t.call("PUT", p, bj::object{{"title", "3幢1-5单元"}, {"version", 2}});
+  ASSERT_EQ(u.status, 200) << u.raw;
+  EXPECT_TRUE(u.body.at("showPublic").as_bool());
 }
 
 TEST(Marks, CommitmentPerYearReplacedAndAudited) {
@@ -185,12 +189,13 @@ TEST(Marks, PublicPageShowsOnlyConsentedFieldsAndNothingPrivate) {
   EXPECT_EQ(r.body.at("secretary").as_string(), "王丽华");
   const auto& ms = r.body.at("members").as_array();
   ASSERT_EQ(ms.size(), 2u) << r.raw;
-  EXPECT_EQ(ms[0].at("name").as_string(), "王丽华");
-  ASSERT_EQ(ms[0].at("marks").as_array().size(), 1u);
-  EXPECT_EQ(ms[0].at("marks").at(0).at("title").as_string(), "文明劝导岗");
-  EXPECT_EQ(ms[1].at("name").as_string(), "李秀英");
-  EXPECT_TRUE(ms[1].at("marks").as_array().empty());
-  EXPECT_EQ(ms[1].at("commitment").at("text").as_string(), "带头做好楼道清洁");
+  // In name order (pinyin: Li before Wang), whether found by a mark or by a commitment.
+  EXPECT_EQ(ms[1].at("name").as_string(), "王丽华");
+  ASSERT_EQ(ms[1].at("marks").as_array().size(), 1u);
+  EXPECT_EQ(ms[1].at("marks").at(0).at("title").as_string(), "文明劝导岗");
+  EXPECT_EQ(ms[0].at("name").as_string(), "李秀英");
+  EXPECT_TRUE(ms[0].at("marks").as_array().empty());
+  EXPECT_EQ(ms[0].at("commitment").at("text").as_string(), "带头做好楼道清洁");
 
   // The whole answer: no ID number, phone, birth date, address, member id or unconsented text.
   for (const char* secret : {"330104", "19750315", "1975-03-15", "1391234567", "秘密路", "私下不公开", "陈建国",
