@@ -13,6 +13,7 @@
 #include "modules/evaluation/evaluation.h"
 #include "modules/dues/dues.h"
 #include "modules/figures/figures.h"
+#include "modules/marks/marks.h"
 #include "modules/me/me.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
@@ -36,6 +37,7 @@ void registerSettings() {
   dues::registerSettings();
   dual::registerSettings();
   evaluation::registerSettings();
+  marks::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -44,6 +46,7 @@ void registerFigures() {
   mobile::registerFigures();
   dues::registerFigures();
   evaluation::registerFigures();
+  marks::registerFigures();
 }
 
 namespace {
@@ -307,6 +310,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   evaluation::registerRoutes(api);
   me::registerRoutes(api);
   figures::registerRoutes(api);
+  marks::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

@@ -14,6 +14,7 @@
 #include "app/demo.h"
 #include "app/demo_activity.h"
 #include "app/demo_evaluation.h"
+#include "app/demo_marks.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -223,6 +224,9 @@ int main(int argc, char** argv) {
       auto ev = demo::loadEvaluation(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
       std::cout << "demo evaluation: " << ev.campaigns << " campaigns (" << ev.open << " open), " << ev.entries
                 << " members graded or to grade (" << ev.good << " 好, " << ev.fair << " 中, " << ev.poor << " 差)\n";
+      auto mk = demo::loadMarks(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo marks: " << mk.marks << " responsibility marks (" << mk.members << " members), "
+                << mk.commitments << " commitments, " << mk.branches << " branch public pages\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }

@@ -660,6 +660,79 @@ async function dualUnchanged() {
 
 // ---------------------------------------------------------------------------------------------
 
+// Responsibility marks 亮身份亮职责亮承诺: street 2's mark, commitment and public page, created
+// once by admin. jd01 can neither read nor change them; the public page cannot be reached
+// without the token, which jd01 cannot obtain or regenerate.
+Object.assign(HANDLERS, {
+  'GET /api/marks/kinds': async () => assertNoLeak('marks kinds', await jd01.get('/api/marks/kinds')),
+  'GET /api/marks/branches/:id': async () => {
+    await marksS2();
+    for (const o of S2.targetOrgs) assertDenied(`marks branch ${o.id}`, await jd01.get(`/api/marks/branches/${o.id}`));
+    assertNoLeak('marks own branch', await jd01.get(`/api/marks/branches/${S1.branch.id}`));
+  },
+  'POST /api/marks/branches/:id/token': async () => {
+    await marksS2();
+    assertDenied('marks token', await jd01.post(`/api/marks/branches/${S2.branch.id}/token`, {}));
+    await marksUnchanged();
+  },
+  'GET /api/marks/branches/:id/poster.pdf': async () => {
+    await marksS2();
+    assertDenied('marks poster', await jd01.get(`/api/marks/branches/${S2.branch.id}/poster.pdf`));
+  },
+  'POST /api/marks': async () => {
+    await marksS2();
+    const fields = new Set(['memberId']);
+    for (const id of S2.targetMembers)
+      assertDenied(`mark for member ${id}`, await jd01.post('/api/marks', { memberId: id, kind: 'pioneer_post', title: '越权岗', showPublic: true }), fields);
+    await marksUnchanged();
+  },
+  'PUT /api/marks/:id': async () => {
+    const m = await marksS2();
+    assertDenied('mark edit', await jd01.put(`/api/marks/${m.id}`, { title: '越权', version: m.version, showPublic: true }));
+    await marksUnchanged();
+  },
+  'POST /api/marks/:id/end': async () => {
+    const m = await marksS2();
+    assertDenied('mark end', await jd01.post(`/api/marks/${m.id}/end`, {}));
+    await marksUnchanged();
+  },
+  'PUT /api/marks/members/:id/commitments/:year': async () => {
+    await marksS2();
+    const fields = new Set(['memberId']);
+    for (const id of S2.targetMembers)
+      assertDenied(`commitment for ${id}`, await jd01.put(`/api/marks/members/${id}/commitments/${new Date().getFullYear()}`, { commitment: '越权', showPublic: true }), fields);
+    await marksUnchanged();
+  },
+  'GET /api/public/branches/:token': async () => {
+    await marksS2();
+    // Without the token there is no page: a made-up token is 404, with a session or without.
+    assert.equal((await jd01.get(`/api/public/branches/${'0'.repeat(32)}`)).status, 404);
+    assert.equal((await new Client(srv.url).get(`/api/public/branches/${'f'.repeat(32)}`)).status, 404);
+  },
+});
+
+async function marksS2() {
+  if (!S2.mark) {
+    const r = await admin.post('/api/marks', { memberId: S2.targetMembers[0], kind: 'pioneer_post', title: '乙街道先锋岗', showPublic: true });
+    assert.equal(r.status, 201, r.text);
+    S2.mark = r.json;
+    const c = await admin.put(`/api/marks/members/${S2.targetMembers[0]}/commitments/${new Date().getFullYear()}`, { commitment: '乙街道承诺', showPublic: true });
+    assert.equal(c.status, 200, c.text);
+    const t = await admin.post(`/api/marks/branches/${S2.branch.id}/token`, {});
+    assert.equal(t.status, 201, t.text);
+    S2.marksPublicPath = t.json.publicPath;
+    S2.marksBefore = JSON.stringify(await admin.ok(`/api/marks/branches/${S2.branch.id}`));
+  }
+  return S2.mark;
+}
+
+async function marksUnchanged() {
+  if (!S2.mark) return;
+  assert.equal(JSON.stringify(await admin.ok(`/api/marks/branches/${S2.branch.id}`)), S2.marksBefore, 'street-2 marks unchanged');
+  // The public link still works: jd01 did not regenerate it.
+  assert.equal((await new Client(srv.url).get('/api' + S2.marksPublicPath.replace('/p/', '/public/branches/'))).status, 200);
+}
+
 before(async () => {
   srv = await startServer();
   admin = await loginAs(srv.url, 'admin');

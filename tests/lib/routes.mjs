@@ -25,3 +25,4 @@ export function fill(pattern, values) {
 }
 
 export const PUBLIC_ROUTES = new Set(['POST /api/auth/login']);
+PUBLIC_ROUTES.add('GET /api/public/branches/:token'); // marks: the branch's public page (no session, read-only)

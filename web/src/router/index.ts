@@ -29,6 +29,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'login.title' },
   },
   {
+    path: '/p/:token([0-9a-f]{32})',
+    name: 'public-branch',
+    component: () => import('@/views/public-branch/index.vue'),
+    meta: { public: true, title: 'publicBranch.title' },
+  },
+  {
     path: '/',
     component: BasicLayout,
     children: [
@@ -98,6 +104,12 @@ export const routes: RouteRecordRaw[] = [
         name: 'evaluation-campaign',
         component: () => import('@/views/evaluation/campaign.vue'),
         meta: { perm: Perm.MemberRead, title: 'evaluation.title', menu: '/evaluation' },
+      },
+      {
+        path: 'marks',
+        name: 'marks',
+        component: () => import('@/views/marks/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'marks.title' },
       },
       {
         path: 'dues',
