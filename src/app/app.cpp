@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "modules/dual/dual.h"
+#include "modules/grid/grid.h"
 #include "modules/dues/dues.h"
 #include "modules/me/me.h"
 #include "modules/members/members.h"
@@ -33,10 +34,12 @@ void registerSettings() {
   mobile::registerSettings();
   dues::registerSettings();
   dual::registerSettings();
+  grid::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
 void registerFigures() {
+  grid::registerFigures();
 }
 
 namespace {
@@ -298,6 +301,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   dues::registerRoutes(api);
   dual::registerRoutes(api);
   me::registerRoutes(api);
+  grid::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/demo.h"
 #include "app/demo_activity.h"
+#include "app/demo_grid.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -219,6 +220,10 @@ int main(int argc, char** argv) {
       std::cout << "demo activity: " << a.duesBases << " dues bases, " << a.payments << " payments, "
                 << a.mobilityRecords << " mobile members (" << a.contacts << " contacts, " << a.requests
                 << " requests), " << a.registrations << " in-service members registered with a community\n";
+      auto gr = demo::loadGrid(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo grid: " << gr.areas << " areas, " << gr.groups << " groups, " << gr.households << " households ("
+                << gr.keyHouseholds << " key, " << gr.uncovered << " without a contact), " << gr.contactMembers
+                << " contact members in " << gr.seconds << " s\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }
