@@ -295,7 +295,8 @@ void updateArea(Connection& c, const auth::Context& ctx, int64_t id, const AreaI
     throw Error::conflict("duplicate", "本社区（村）已有同名片区", "name");
   if (in.leaderMemberId) memberInScope(c, ctx.scope, *in.leaderMemberId, "leaderMemberId");
   if (in.branchOrgId) orgs::require(c, ctx.scope, *in.branchOrgId, "branchOrgId");
-  auto before = c.query("SELECT name, leader_member_id, branch_org_id, note FROM grid_areas WHERE id = ?", {id}).front();
+  auto beforeRows = c.query("SELECT name, leader_member_id, branch_org_id, note FROM grid_areas WHERE id = ?", {id});
+  auto before = beforeRows.front();
   bj::object b{{"name", before.text(0)}, {"leaderMemberId", json::fromValue(before[1])},
                {"branchOrgId", json::fromValue(before[2])}, {"note", json::fromValue(before[3])}};
   c.exec("UPDATE grid_areas SET name = ?, leader_member_id = ?, branch_org_id = ?, note = ?, version = version + 1, "
@@ -337,7 +338,8 @@ void updateGroup(Connection& c, const auth::Context& ctx, int64_t id, const std:
   if (c.scalar("SELECT id FROM grid_groups WHERE area_id = ? AND name = ? AND id <> ?", {g.areaId, trim(name), id}))
     throw Error::conflict("duplicate", "本片区已有同名小组", "name");
   if (leaderMemberId) memberInScope(c, ctx.scope, *leaderMemberId, "leaderMemberId");
-  auto before = c.query("SELECT name, leader_member_id FROM grid_groups WHERE id = ?", {id}).front();
+  auto beforeRows = c.query("SELECT name, leader_member_id FROM grid_groups WHERE id = ?", {id});
+  auto before = beforeRows.front();
   c.exec("UPDATE grid_groups SET name = ?, leader_member_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
          {trim(name), leaderMemberId, nowIso(), id});
   audit::record(c, ctx.actor(),
@@ -779,7 +781,7 @@ bj::object householdDetail(Connection& c, const Scope& scope, int64_t id) {
   Params kp;
   std::string key = keyWhere(c, "h.tags", kp);
   kp.push_back(id);
-  auto x = c.query("SELECT h.id, h.org_id, o.name, h.area_id, a.name, h.group_id, gg.name, h.building, h.unit, h.room, "
+  auto rows = c.query("SELECT h.id, h.org_id, o.name, h.area_id, a.name, h.group_id, gg.name, h.building, h.unit, h.room, "
                    "h.address, h.head_name, h.phone_mask, h.tags, h.people_count, h.last_visited_on, h.note, h.version, "
                    "CASE WHEN " + key + " THEN 1 ELSE 0 END, "
                    "(SELECT m.name FROM members m WHERE m.id = a.leader_member_id), "
@@ -789,8 +791,8 @@ bj::object householdDetail(Connection& c, const Scope& scope, int64_t id) {
                    "h.area_id AND gb.building = h.building) "
                    "FROM households h JOIN orgs o ON o.id = h.org_id JOIN grid_areas a ON a.id = h.area_id "
                    "JOIN grid_groups gg ON gg.id = h.group_id WHERE h.id = ?",
-                   kp)
-               .front();
+                   kp);
+  auto x = rows.front();
   bj::object o{{"id", x.i64(0)},          {"orgId", x.i64(1)},        {"orgName", x.text(2)},
                {"areaId", x.i64(3)},      {"areaName", x.text(4)},    {"groupId", x.i64(5)},
                {"groupName", x.text(6)},  {"building", x.text(7)},    {"unit", x.text(8)},
@@ -1108,7 +1110,7 @@ void registerRoutes(platform::Api& api) {
       big);
 
   api.get("/api/grid/households", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
-    auto ps = json::pageSpec(req, {}, "");
+    auto ps = json::pageSpec(req, {{"default", ""}}, "default");
     Place pl = placeOf(c, ctx, req);
     std::string kind = req.q("filter").value_or("households");
     if (kind.empty()) kind = "households";
@@ -1171,7 +1173,7 @@ void registerRoutes(platform::Api& api) {
     return json::ok(bj::object{{"changed", changed}, {"memberId", memberId}, {"households", n}, {"load", loadFlag(n, load(c))}});
   });
   api.get("/api/grid/contacts", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
-    auto ps = json::pageSpec(req, {}, "");
+    auto ps = json::pageSpec(req, {{"default", ""}}, "default");
     Place pl = placeOf(c, ctx, req);
     std::string kind = req.q("load").value_or("");
     kind = kind.empty() ? "contacts" : kind == "idle" ? "idle_contacts" : kind;
@@ -1187,7 +1189,7 @@ void registerRoutes(platform::Api& api) {
   });
   api.get("/api/grid/coverage/list", Permission::MemberRead,
           [](http::Request& req, const auth::Context& ctx, Connection& c) {
-            auto ps = json::pageSpec(req, {}, "");
+            auto ps = json::pageSpec(req, {{"default", ""}}, "default");
             Place pl = placeOf(c, ctx, req);
             std::string kind = req.q("kind").value_or("");
             bool known = false;
