@@ -398,12 +398,16 @@ void updateHousehold(Connection& c, const auth::Context& ctx, const crypto::Fiel
   auto phone = phoneOf(in.phone, "phone");
   bj::object before = householdSnapshot(c, id);
   c.exec("UPDATE households SET org_id = ?, area_id = ?, group_id = ?, building = ?, unit = ?, room = ?, address = ?, "
-         "head_name = ?, phone_enc = ?, phone_mask = ?, tags = ?, people_count = ?, note = ?, version = version + 1, "
-         "updated_at = ? WHERE id = ?",
+         "head_name = ?, tags = ?, note = ?, version = version + 1, updated_at = ? WHERE id = ?",
          {g.orgId, g.areaId, g.id, trim(in.building), trim(in.unit), trim(in.room), trim(in.address), trim(in.headName),
-          phone ? Value(cipher.encrypt(*phone)) : Value(), phone ? Value(maskPhone(*phone)) : Value(),
-          storedTags(in.tags), static_cast<int64_t>(in.people.size()), opt(in.note), nowIso(), id});
-  writePeople(c, cipher, id, in);
+          storedTags(in.tags), opt(in.note), nowIso(), id});
+  if (in.phoneGiven)
+    c.exec("UPDATE households SET phone_enc = ?, phone_mask = ? WHERE id = ?",
+           {phone ? Value(cipher.encrypt(*phone)) : Value(), phone ? Value(maskPhone(*phone)) : Value(), id});
+  if (in.peopleGiven) {
+    c.exec("UPDATE households SET people_count = ? WHERE id = ?", {static_cast<int64_t>(in.people.size()), id});
+    writePeople(c, cipher, id, in);
+  }
   bool moved = g.id != h.groupId;
   audit::record(c, ctx.actor(),
                 {moved ? "move" : "update", "household", id, g.orgPath,
@@ -1138,6 +1142,8 @@ void registerRoutes(platform::Api& api) {
             int64_t id = req.idParam();
             json::Form f(req.body);
             HouseholdInput in = householdFrom(f);
+            in.phoneGiven = f.object().contains("phone");
+            in.peopleGiven = f.object().contains("people");
             int64_t version = f.requiredInt("version", "版本号", 1, INT64_MAX);
             store::Transaction tx(c);
             updateHousehold(c, ctx, *svc.cipher, id, in, version);

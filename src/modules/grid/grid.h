@@ -77,10 +77,13 @@ struct HouseholdInput {
   std::optional<std::string> phone, note;
   std::vector<std::string> tags;
   std::vector<Person> people;
+  // On update: false keeps the stored phone / people (the client did not send them).
+  bool phoneGiven = true, peopleGiven = true;
 };
 int64_t createHousehold(store::Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher,
                         const HouseholdInput& in);
-// Replaces the household's fields and people; a new groupId moves it (its contact stays).
+// Replaces the household's fields (and phone / people when given); a new groupId moves it (its
+// contact stays).
 void updateHousehold(store::Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id,
                      const HouseholdInput& in, int64_t version);
 
