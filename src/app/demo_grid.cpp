@@ -179,7 +179,6 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
             }
           }
         }
-        out.uncovered += static_cast<int>(ids.size() - std::min(ids.size(), i));
       }
     }
   }
@@ -196,10 +195,9 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
   c.bulkInsert("household_contacts", {"household_id", "member_id", "from_on", "to_on", "assigned_by", "created_at"},
                contacts);
   c.bulkInsert("grid_contact_members", {"group_id", "org_id", "member_id", "from_on", "to_on"}, enrolled);
-  out.uncovered = static_cast<int>(
-      c.scalar("SELECT COUNT(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM household_contacts hc WHERE "
-               "hc.household_id = h.id AND hc.to_on IS NULL)")
-          ->asInt());
+  int current = 0;
+  for (auto& r : contacts) current += r[3].isNull() ? 1 : 0;
+  out.uncovered = out.households - current;
   if (c.dialect() == store::Dialect::Postgres) {
     for (const char* table : {"grid_areas", "grid_groups", "households"})
       c.query(std::string("SELECT setval(pg_get_serial_sequence('") + table + "', 'id'), (SELECT COALESCE(MAX(id), 1) FROM " +

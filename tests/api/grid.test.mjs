@@ -179,6 +179,8 @@ test('my households: a member login sees the households assigned to it', async (
   assert.equal(mine.items[0].phoneMasked, '139****1234');
   assert.equal(mine.target, 10);
   assert.equal(mine.load, 'under');
-  // A member cannot read the grid lists.
+  // The member reads its own household's archive, not another one, and not the grid lists.
+  assert.equal((await me.get(`/api/grid/households/${households[3].id}`)).status, 200);
+  assert.equal((await me.get(`/api/grid/households/${households[1].id}`)).status, 404);
   assert.equal((await me.get('/api/grid/households')).status, 403);
 });

@@ -1125,8 +1125,18 @@ void registerRoutes(platform::Api& api) {
     for (auto& r : l.rows) items.push_back(std::move(r));
     return json::page(std::move(items), l.total, ps.page, ps.pageSize);
   });
-  api.get("/api/grid/households/:id", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
-    return json::ok(householdDetail(c, ctx.scope, req.idParam()));
+  // Readers of the grid see a household in their scope; a contact member also sees the
+  // households they are currently responsible for (their archive, from "my households").
+  api.getAny("/api/grid/households/:id", [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    int64_t id = req.idParam();
+    if (!ctx.can(Permission::MemberRead)) {
+      if (!ctx.user.memberId ||
+          !c.scalar("SELECT id FROM household_contacts WHERE household_id = ? AND member_id = ? AND to_on IS NULL",
+                    {id, *ctx.user.memberId}))
+        throw Error::notFound("住户不存在");
+      return json::ok(householdDetail(c, Scope::all(), id));
+    }
+    return json::ok(householdDetail(c, ctx.scope, id));
   });
   api.post("/api/grid/households", Permission::MemberWrite,
            [svc](http::Request& req, const auth::Context& ctx, Connection& c) {

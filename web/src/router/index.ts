@@ -82,6 +82,30 @@ export const routes: RouteRecordRaw[] = [
         meta: { perm: Perm.MemberRead, title: 'dual.title' },
       },
       {
+        path: 'grid',
+        name: 'grid',
+        component: () => import('@/views/grid/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'grid.title' },
+      },
+      {
+        path: 'grid/coverage',
+        name: 'grid-coverage',
+        component: () => import('@/views/grid/Coverage.vue'),
+        meta: { perm: Perm.OrgRead, title: 'grid.coverageTitle' },
+      },
+      {
+        path: 'grid/mine',
+        name: 'grid-mine',
+        component: () => import('@/views/grid/MyHouseholds.vue'),
+        meta: { title: 'grid.myTitle' },
+      },
+      {
+        path: 'grid/households/:id(\\d+)',
+        name: 'grid-household',
+        component: () => import('@/views/grid/Household.vue'),
+        meta: { title: 'grid.householdTitle' },
+      },
+      {
         path: 'dues',
         name: 'dues',
         component: () => import('@/views/dues/index.vue'),
