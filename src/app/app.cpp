@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "modules/dual/dual.h"
 #include "modules/evaluation/evaluation.h"
+#include "modules/grid/grid.h"
 #include "modules/dues/dues.h"
 #include "modules/figures/figures.h"
 #include "modules/marks/marks.h"
@@ -38,6 +39,7 @@ void registerSettings() {
   dual::registerSettings();
   evaluation::registerSettings();
   marks::registerSettings();
+  grid::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -47,6 +49,7 @@ void registerFigures() {
   dues::registerFigures();
   evaluation::registerFigures();
   marks::registerFigures();
+  grid::registerFigures();
 }
 
 namespace {
@@ -311,6 +314,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   me::registerRoutes(api);
   figures::registerRoutes(api);
   marks::registerRoutes(api);
+  grid::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

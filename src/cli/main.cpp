@@ -15,6 +15,7 @@
 #include "app/demo_activity.h"
 #include "app/demo_evaluation.h"
 #include "app/demo_marks.h"
+#include "app/demo_grid.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -227,6 +228,10 @@ int main(int argc, char** argv) {
       auto mk = demo::loadMarks(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
       std::cout << "demo marks: " << mk.marks << " responsibility marks (" << mk.members << " members), "
                 << mk.commitments << " commitments, " << mk.branches << " branch public pages\n";
+      auto gr = demo::loadGrid(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo grid: " << gr.areas << " areas, " << gr.groups << " groups, " << gr.households << " households ("
+                << gr.keyHouseholds << " key, " << gr.uncovered << " without a contact), " << gr.contactMembers
+                << " contact members in " << gr.seconds << " s\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }

@@ -945,6 +945,137 @@ Object.assign(HANDLERS, {
     const cell = { figure: 'members.by_category', cell: 'full' };
     assertDenied('figure records export street 2', await jd01.get('/api/figures/records/export' + q({ ...cell, orgId: S2.root.id })));
     assertNoLeak('figure records export own', await jd01.get('/api/figures/records/export' + q(cell)));
+// The grid 片组户: an area, a group and a household in each street (made by admin); jd01 must
+// not read or change street 2's through any grid route.
+async function gridSetup() {
+  if (!S2.grid) {
+    const mk = async (S, tag) => {
+      const isCommunity = (o) => ['community', 'village'].includes(o.branchType) && !o.dissolvedOn;
+      const co = S.orgs.find((o) => isCommunity(o) && !S.orgs.some((p) => p.id === o.parentId && isCommunity(p)));
+      assert.ok(co, `street ${tag} has a community`);
+      const a = await admin.post('/api/grid/areas', { orgId: co.id, name: `范围测试片区${tag}` });
+      assert.equal(a.status, 201, a.text);
+      const g = await admin.post('/api/grid/groups', { areaId: a.json.id, name: `范围测试组${tag}` });
+      assert.equal(g.status, 201, g.text);
+      const h = await admin.post('/api/grid/households', { groupId: g.json.id, building: '9', unit: '1', room: '101', headName: `范围户主${tag}`, tags: ['elderly_alone'] });
+      assert.equal(h.status, 201, h.text);
+      const m = S.members.find((x) => x.orgId !== undefined);
+      const as = await admin.post('/api/grid/assign', { householdIds: [h.json.id], memberId: m.id });
+      assert.equal(as.status, 200, as.text);
+      return { community: co, area: a.json, group: g.json, household: h.json, member: m };
+    };
+    S1.grid = await mk(S1, '甲');
+    S2.grid = await mk(S2, '乙');
+    S2.gridBefore = JSON.stringify(await admin.ok(`/api/grid/households/${S2.grid.household.id}`));
+    S2.gridAreas = JSON.stringify(await admin.ok('/api/grid/areas' + q({ orgId: S2.grid.community.id })));
+  }
+  return S2.grid;
+}
+async function gridUnchanged() {
+  assert.equal(JSON.stringify(await admin.ok(`/api/grid/households/${S2.grid.household.id}`)), S2.gridBefore, 'street-2 household unchanged');
+  assert.equal(JSON.stringify(await admin.ok('/api/grid/areas' + q({ orgId: S2.grid.community.id }))), S2.gridAreas, 'street-2 grid unchanged');
+}
+const GRID_FIELDS = new Set([...ORG_FIELDS, 'areaId', 'groupId', 'householdIds', 'memberId', 'partyOrgId', 'branchOrgId', 'leaderMemberId']);
+Object.assign(HANDLERS, {
+  'GET /api/grid/areas': async () => {
+    const g = await gridSetup();
+    assertNoLeak('grid areas', await jd01.get('/api/grid/areas'));
+    assertDenied('grid areas orgId', await jd01.get('/api/grid/areas' + q({ orgId: g.community.id })));
+    assertDenied('grid areas areaId', await jd01.get('/api/grid/areas' + q({ areaId: g.area.id })), GRID_FIELDS);
+  },
+  'POST /api/grid/areas': async () => {
+    const g = await gridSetup();
+    assertDenied('grid area create', await jd01.post('/api/grid/areas', { orgId: g.community.id, name: '越权片区' }));
+    assertDenied('grid area leader', await jd01.post('/api/grid/areas', { orgId: S1.grid.community.id, name: '越权片区2', leaderMemberId: g.member.id }), GRID_FIELDS);
+    await gridUnchanged();
+  },
+  'PUT /api/grid/areas/:id': async () => {
+    const g = await gridSetup();
+    assertDenied('grid area update', await jd01.put(`/api/grid/areas/${g.area.id}`, { name: '越权', version: g.area.version }));
+    await gridUnchanged();
+  },
+  'POST /api/grid/areas/:id/buildings': async () => {
+    const g = await gridSetup();
+    assertDenied('grid building', await jd01.post(`/api/grid/areas/${g.area.id}/buildings`, { building: '9', partyOrgId: S1.grid.community.id }));
+    assertDenied('grid building org', await jd01.post(`/api/grid/areas/${S1.grid.area.id}/buildings`, { building: '9', partyOrgId: g.community.id }), GRID_FIELDS);
+    await gridUnchanged();
+  },
+  'POST /api/grid/groups': async () => {
+    const g = await gridSetup();
+    assertDenied('grid group create', await jd01.post('/api/grid/groups', { areaId: g.area.id, name: '越权组' }), GRID_FIELDS);
+    await gridUnchanged();
+  },
+  'PUT /api/grid/groups/:id': async () => {
+    const g = await gridSetup();
+    assertDenied('grid group update', await jd01.put(`/api/grid/groups/${g.group.id}`, { name: '越权', version: 1 }));
+    await gridUnchanged();
+  },
+  'GET /api/grid/households/import-template': async () => {
+    assertNoLeak('grid import template', await jd01.get('/api/grid/households/import-template'));
+  },
+  'POST /api/grid/households/import': async () => {
+    const g = await gridSetup();
+    const rows = [
+      ['社区（村）', '片区', '联户小组', '幢（楼）', '单元', '室', '户主姓名'],
+      [g.community.name, g.area.name, g.group.name, '9', '2', '202', '越权户'],
+    ];
+    await importMustNotTouch('grid import', '/api/grid/households/import?mode=keep_good&fileName=h.csv', Buffer.from(csv(rows)));
+    await gridUnchanged();
+  },
+  'GET /api/grid/households': async () => {
+    const g = await gridSetup();
+    for (const filter of ['', 'no_contact', 'key', 'key_unvisited'])
+      assertNoLeak(`grid households ${filter}`, await jd01.get('/api/grid/households' + q({ filter, pageSize: 200 })));
+    assertDenied('grid households orgId', await jd01.get('/api/grid/households' + q({ orgId: g.community.id })));
+    assertDenied('grid households groupId', await jd01.get('/api/grid/households' + q({ groupId: g.group.id })), GRID_FIELDS);
+  },
+  'GET /api/grid/households/:id': async () => {
+    const g = await gridSetup();
+    assertDenied('grid household', await jd01.get(`/api/grid/households/${g.household.id}`));
+  },
+  'POST /api/grid/households': async () => {
+    const g = await gridSetup();
+    assertDenied('grid household create', await jd01.post('/api/grid/households', { groupId: g.group.id, building: '9', headName: '越权' }), GRID_FIELDS);
+    await gridUnchanged();
+  },
+  'PUT /api/grid/households/:id': async () => {
+    const g = await gridSetup();
+    assertDenied('grid household update', await jd01.put(`/api/grid/households/${g.household.id}`, { groupId: S1.grid.group.id, building: '9', headName: '越权', version: g.household.version }));
+    assertDenied('grid household move in', await jd01.put(`/api/grid/households/${S1.grid.household.id}`, { groupId: g.group.id, building: '9', headName: '越权', version: S1.grid.household.version }), GRID_FIELDS);
+    await gridUnchanged();
+  },
+  'POST /api/grid/households/:id/release': async () => {
+    const g = await gridSetup();
+    assertDenied('grid release', await jd01.post(`/api/grid/households/${g.household.id}/release`, {}));
+    await gridUnchanged();
+  },
+  'POST /api/grid/assign': async () => {
+    const g = await gridSetup();
+    assertDenied('grid assign household', await jd01.post('/api/grid/assign', { householdIds: [g.household.id], memberId: S1.grid.member.id }), GRID_FIELDS);
+    assertDenied('grid assign member', await jd01.post('/api/grid/assign', { householdIds: [S1.grid.household.id], memberId: g.member.id }), GRID_FIELDS);
+    await gridUnchanged();
+  },
+  'GET /api/grid/contacts': async () => {
+    const g = await gridSetup();
+    for (const load of ['', 'idle', 'over', 'under']) assertNoLeak(`grid contacts ${load}`, await jd01.get('/api/grid/contacts' + q({ load, pageSize: 200 })));
+    assertDenied('grid contacts orgId', await jd01.get('/api/grid/contacts' + q({ orgId: g.community.id })));
+  },
+  'GET /api/grid/coverage': async () => {
+    const g = await gridSetup();
+    assertNoLeak('grid coverage', await jd01.get('/api/grid/coverage'));
+    assertNoLeak('grid coverage root', await jd01.get('/api/grid/coverage' + q({ orgId: S1.root.id })));
+    assertDenied('grid coverage orgId', await jd01.get('/api/grid/coverage' + q({ orgId: g.community.id })));
+    assertDenied('grid coverage areaId', await jd01.get('/api/grid/coverage' + q({ areaId: g.area.id })));
+  },
+  'GET /api/grid/coverage/list': async () => {
+    const g = await gridSetup();
+    for (const kind of ['households', 'contacts', 'areas', 'groups'])
+      assertNoLeak(`grid coverage list ${kind}`, await jd01.get('/api/grid/coverage/list' + q({ kind, pageSize: 200 })));
+    assertDenied('grid coverage list orgId', await jd01.get('/api/grid/coverage/list' + q({ kind: 'households', orgId: g.community.id })));
+  },
+  'GET /api/grid/my-households': async () => {
+    await gridSetup();
+    assertNoLeak('grid my households', await jd01.get('/api/grid/my-households' + q({ memberId: S2.grid.member.id })));
   },
 });
 

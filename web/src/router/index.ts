@@ -110,6 +110,28 @@ export const routes: RouteRecordRaw[] = [
         name: 'marks',
         component: () => import('@/views/marks/index.vue'),
         meta: { perm: Perm.MemberRead, title: 'marks.title' },
+        path: 'grid',
+        name: 'grid',
+        component: () => import('@/views/grid/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'grid.title' },
+      },
+      {
+        path: 'grid/coverage',
+        name: 'grid-coverage',
+        component: () => import('@/views/grid/Coverage.vue'),
+        meta: { perm: Perm.OrgRead, title: 'grid.coverageTitle' },
+      },
+      {
+        path: 'grid/mine',
+        name: 'grid-mine',
+        component: () => import('@/views/grid/MyHouseholds.vue'),
+        meta: { title: 'grid.myTitle' },
+      },
+      {
+        path: 'grid/households/:id(\\d+)',
+        name: 'grid-household',
+        component: () => import('@/views/grid/Household.vue'),
+        meta: { title: 'grid.householdTitle' },
       },
       {
         path: 'dues',

@@ -1,0 +1,199 @@
+// The grid 片组户 against a real SQLite database through the real router: key-household rules
+// from the setting, the contact load flags and hard limit, reassignment history, coverage counts
+// after a move and a reassignment (and the figure's records equal its cells), another street
+// sees nothing, and the demo grid.
+#include "modules/grid/grid.h"
+
+#include <gtest/gtest.h>
+
+#include "../../../tests/unit/testing.h"
+#include "app/demo.h"
+#include "app/demo_grid.h"
+#include "platform/figures.h"
+#include "platform/settings.h"
+
+namespace zg::grid {
+namespace {
+
+namespace bj = boost::json;
+
+struct Fixture {
+  testing::TestApp t;
+  int64_t street1 = 0, street2 = 0, community1 = 0, community2 = 0;
+  int64_t m1 = 0, m2 = 0, m3 = 0, outsider = 0;
+  int64_t area = 0, group1 = 0, group2 = 0;
+
+  int64_t member(int64_t orgId, int seq) {
+    bj::object b{{"name", "联户" + std::to_string(seq)}, {"idNumber", testing::idNumber(seq, "19750101")},
+                 {"category", "full"}, {"orgId", orgId}, {"joinedOn", "2005-07-01"}, {"fullOn", "2006-07-01"}};
+    auto r = t.call("POST", "/api/members", b);
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.body.at("id").as_int64();
+  }
+  int64_t household(int64_t group, const std::string& room, bj::array tags = {}) {
+    auto r = t.call("POST", "/api/grid/households",
+                    bj::object{{"groupId", group}, {"building", "3"}, {"unit", "1"}, {"room", room},
+                               {"headName", "住户" + room}, {"phone", "13800001111"}, {"tags", tags},
+                               {"people", bj::array{bj::object{{"name", "住户" + room}, {"relation", "户主"}}}}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    return r.status == 201 ? r.body.at("id").as_int64() : 0;
+  }
+  Fixture() {
+    t.login("admin", "Admin1234");
+    street1 = t.createOrg(1, "甲街道党工委", "street_committee");
+    street2 = t.createOrg(1, "乙街道党工委", "street_committee");
+    community1 = t.createOrg(street1, "甲社区党支部", "branch", "community");
+    community2 = t.createOrg(street2, "乙社区党支部", "branch", "community");
+    m1 = member(community1, 31), m2 = member(community1, 32), m3 = member(community1, 33);
+    outsider = member(community2, 34);
+    auto r = t.call("POST", "/api/grid/areas", bj::object{{"orgId", community1}, {"name", "第一片区"}});
+    EXPECT_EQ(r.status, 201) << r.raw;
+    area = r.body.at("id").as_int64();
+    group1 = t.call("POST", "/api/grid/groups", bj::object{{"areaId", area}, {"name", "第1组"}}).body.at("id").as_int64();
+    group2 = t.call("POST", "/api/grid/groups", bj::object{{"areaId", area}, {"name", "第2组"}}).body.at("id").as_int64();
+    auto c = t.db->acquire();
+    store::Transaction tx(*c);
+    auth::createUser(*c, auth::Actor::system(), "jd2", "乙街道", auth::Role::Street, street2, "Street1234");
+    tx.commit();
+  }
+  bj::object cov(int64_t orgId) {
+    auto r = t.call("GET", "/api/grid/coverage?orgId=" + std::to_string(orgId));
+    EXPECT_EQ(r.status, 200) << r.raw;
+    return r.body.at("node").at("counts").as_object();
+  }
+};
+
+TEST(Grid, KeyHouseholdsFollowTheSetting) {
+  EXPECT_TRUE(isKey({"elderly_alone"}, {"elderly_alone", "disabled"}));
+  EXPECT_FALSE(isKey({"new_arrival"}, {"elderly_alone", "disabled"}));
+  Fixture f;
+  f.household(f.group1, "101", bj::array{"elderly_alone"});
+  f.household(f.group1, "102", bj::array{"new_arrival"});
+  f.household(f.group1, "103");
+  EXPECT_EQ(f.cov(f.community1).at("key").as_int64(), 1);
+  auto r = f.t.call("PUT", "/api/settings/grid.key_tags", bj::object{{"value", "elderly_alone,new_arrival"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(f.cov(f.community1).at("key").as_int64(), 2);
+  // Unknown tags are refused naming the field.
+  r = f.t.call("POST", "/api/grid/households",
+               bj::object{{"groupId", f.group1}, {"building", "3"}, {"headName", "甲"}, {"tags", bj::array{"rich"}}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.at("field").as_string(), "tags");
+}
+
+TEST(Grid, LoadFlagsAndHardLimit) {
+  Load l{10, 2, 30};
+  EXPECT_EQ(loadFlag(0, l), "idle");
+  EXPECT_EQ(loadFlag(7, l), "under");
+  EXPECT_EQ(loadFlag(8, l), "ok");
+  EXPECT_EQ(loadFlag(12, l), "ok");
+  EXPECT_EQ(loadFlag(13, l), "over");
+  Fixture f;
+  ASSERT_EQ(f.t.call("PUT", "/api/settings/grid.contact_max_households", bj::object{{"value", 2}}).status, 200);
+  bj::array ids{f.household(f.group1, "201"), f.household(f.group1, "202"), f.household(f.group1, "203")};
+  auto r = f.t.call("POST", "/api/grid/assign", bj::object{{"householdIds", ids}, {"memberId", f.m1}});
+  EXPECT_EQ(r.status, 400) << r.raw;
+  EXPECT_EQ(r.body.at("field").as_string(), "memberId");
+  r = f.t.call("POST", "/api/grid/assign", bj::object{{"householdIds", bj::array{ids[0], ids[1]}}, {"memberId", f.m1}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body.at("households").as_int64(), 2);
+  EXPECT_EQ(r.body.at("load").as_string(), "under");
+  // A member outside the caller's… here: not active / not existing.
+  r = f.t.call("POST", "/api/grid/assign", bj::object{{"householdIds", bj::array{ids[2]}}, {"memberId", 999999}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.at("field").as_string(), "memberId");
+}
+
+TEST(Grid, ReassignmentKeepsDatedHistoryAndCoverageFollows) {
+  Fixture f;
+  int64_t h1 = f.household(f.group1, "301", bj::array{"disabled"});
+  int64_t h2 = f.household(f.group2, "302");
+  auto c0 = f.cov(f.community1);
+  EXPECT_EQ(c0.at("households").as_int64(), 2);
+  EXPECT_EQ(c0.at("noContact").as_int64(), 2);
+  EXPECT_EQ(c0.at("permille").as_int64(), 0);
+  EXPECT_EQ(c0.at("areasNoLeader").as_int64(), 1);
+  Date d1 = addDays(today(), -100), d2 = addDays(today(), -10);
+  auto r = f.t.call("POST", "/api/grid/assign",
+                    bj::object{{"householdIds", bj::array{h1, h2}}, {"memberId", f.m1}, {"on", d1.iso()}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  // m3 enrolled through a household, then released: an idle contact member.
+  r = f.t.call("POST", "/api/grid/assign", bj::object{{"householdIds", bj::array{h2}}, {"memberId", f.m2}, {"on", d2.iso()}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  // Before the current contact's start: refused on "on".
+  r = f.t.call("POST", "/api/grid/assign",
+               bj::object{{"householdIds", bj::array{h2}}, {"memberId", f.m3}, {"on", addDays(d2, -1).iso()}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.at("field").as_string(), "on");
+  auto d = f.t.call("GET", "/api/grid/households/" + std::to_string(h2));
+  ASSERT_EQ(d.status, 200);
+  auto& hist = d.body.at("contactHistory").as_array();
+  ASSERT_EQ(hist.size(), 2u);
+  EXPECT_EQ(hist[0].at("memberId").as_int64(), f.m2);
+  EXPECT_TRUE(hist[0].at("toOn").is_null());
+  EXPECT_EQ(hist[1].at("memberId").as_int64(), f.m1);
+  EXPECT_EQ(hist[1].at("toOn").as_string(), d2.iso());
+  EXPECT_EQ(d.body.at("contact").at("memberId").as_int64(), f.m2);
+  auto c1 = f.cov(f.community1);
+  EXPECT_EQ(c1.at("noContact").as_int64(), 0);
+  EXPECT_EQ(c1.at("permille").as_int64(), 1000);
+  EXPECT_EQ(c1.at("contacts").as_int64(), 2);
+  EXPECT_EQ(c1.at("keyUnvisited").as_int64(), 1);  // the disabled household was never visited
+  // As of a day before the reassignment, h2 belonged to m1.
+  auto old = f.t.call("GET", "/api/grid/coverage/list?kind=no_contact&orgId=" + std::to_string(f.community1) +
+                                 "&asOf=" + addDays(d1, -1).iso());
+  EXPECT_EQ(old.body.at("total").as_int64(), 2);
+  // Move h2 to group 1: the group counts follow, the contact stays.
+  auto v = d.body.at("version").as_int64();
+  r = f.t.call("PUT", "/api/grid/households/" + std::to_string(h2),
+               bj::object{{"groupId", f.group1}, {"building", "3"}, {"unit", "1"}, {"room", "302"}, {"headName", "住户302"},
+                          {"version", v}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  auto g1 = f.t.call("GET", "/api/grid/coverage/list?kind=households&groupId=" + std::to_string(f.group1));
+  EXPECT_EQ(g1.body.at("total").as_int64(), 2);
+  // Release h1: one household without a contact, m1 idle; the root is no longer 100%.
+  ASSERT_EQ(f.t.call("POST", "/api/grid/households/" + std::to_string(h1) + "/release", bj::object{}).status, 200);
+  auto c2 = f.cov(1);
+  EXPECT_EQ(c2.at("noContact").as_int64(), 1);
+  EXPECT_EQ(c2.at("idleContacts").as_int64(), 1);
+  EXPECT_EQ(c2.at("permille").as_int64(), 500);
+  // The figure's cells equal its records' totals.
+  auto fig = figures::find("grid.coverage");
+  auto conn = f.t.db->acquire();
+  figures::Query q;
+  q.orgId = 1, q.orgPath = "/1/", q.scope = Scope("/1/"), q.from = addDays(today(), -30), q.to = addDays(today(), 1);
+  for (auto& cell : fig.cells(*conn, q)) EXPECT_EQ(fig.records(*conn, q, cell.key, 0, -1).total, cell.count) << cell.key;
+}
+
+TEST(Grid, AnotherStreetSeesNothing) {
+  Fixture f;
+  int64_t h = f.household(f.group1, "401");
+  f.t.login("jd2", "Street1234");
+  EXPECT_EQ(f.t.call("GET", "/api/grid/households/" + std::to_string(h)).status, 404);
+  EXPECT_EQ(f.t.call("GET", "/api/grid/households").body.at("total").as_int64(), 0);
+  auto r = f.t.call("POST", "/api/grid/assign", bj::object{{"householdIds", bj::array{h}}, {"memberId", f.outsider}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.at("field").as_string(), "householdIds");
+  EXPECT_EQ(f.t.call("GET", "/api/grid/coverage?orgId=" + std::to_string(f.community1)).status, 400);
+}
+
+TEST(Grid, DemoGridHasAboutTenHouseholdsPerContact) {
+  testing::TestApp t;
+  demo::Options o;
+  o.scale = "small";
+  auto r = demo::load(*t.db, t.app->cipher, o);
+  auto g = demo::loadGrid(*t.db, t.app->cipher, o.seed, today());
+  EXPECT_GT(g.households, 1000);
+  EXPECT_GT(g.keyHouseholds, g.households / 20);
+  EXPECT_LT(g.keyHouseholds, g.households / 4);
+  auto c = t.db->acquire();
+  double perContact =
+      c->scalar("SELECT COUNT(*) * 1.0 / COUNT(DISTINCT member_id) FROM household_contacts WHERE to_on IS NULL")->asReal();
+  EXPECT_GT(perContact, 8.0);
+  EXPECT_LT(perContact, 12.5);
+  EXPECT_THROW(demo::loadGrid(*t.db, t.app->cipher, o.seed, today()), Error);
+  (void)r;
+}
+
+}  // namespace
+}  // namespace zg::grid
