@@ -110,6 +110,8 @@ export const routes: RouteRecordRaw[] = [
         name: 'marks',
         component: () => import('@/views/marks/index.vue'),
         meta: { perm: Perm.MemberRead, title: 'marks.title' },
+      },
+      {
         path: 'grid',
         name: 'grid',
         component: () => import('@/views/grid/index.vue'),
