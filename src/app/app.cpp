@@ -16,6 +16,7 @@
 #include "modules/mobile/mobile.h"
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
+#include "modules/transfer/transfer.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
 #include "platform/json.h"
@@ -33,10 +34,12 @@ void registerSettings() {
   mobile::registerSettings();
   dues::registerSettings();
   dual::registerSettings();
+  transfer::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
 void registerFigures() {
+  transfer::registerFigures();
 }
 
 namespace {
@@ -297,6 +300,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   mobile::registerRoutes(api);
   dues::registerRoutes(api);
   dual::registerRoutes(api);
+  transfer::registerRoutes(api);
   me::registerRoutes(api);
 }
 
