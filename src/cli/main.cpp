@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/demo.h"
 #include "app/demo_activity.h"
+#include "app/demo_transfer.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -219,6 +220,10 @@ int main(int argc, char** argv) {
       std::cout << "demo activity: " << a.duesBases << " dues bases, " << a.payments << " payments, "
                 << a.mobilityRecords << " mobile members (" << a.contacts << " contacts, " << a.requests
                 << " requests), " << a.registrations << " in-service members registered with a community\n";
+      auto tr = demo::loadTransfers(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo transfers: " << tr.completedWithin << " completed within the district, " << tr.completedOut
+                << " out of it, " << tr.open << " open (" << tr.overdue << " overdue), " << tr.closedOther
+                << " returned or cancelled\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }

@@ -29,6 +29,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'login.title' },
   },
   {
+    path: '/t/:code',
+    name: 'transfer-receipt',
+    component: () => import('@/views/transfer/receipt.vue'),
+    meta: { public: true, title: 'transfer.receipt.title' },
+  },
+  {
     path: '/',
     component: BasicLayout,
     children: [
@@ -80,6 +86,18 @@ export const routes: RouteRecordRaw[] = [
         name: 'dual',
         component: () => import('@/views/dual/index.vue'),
         meta: { perm: Perm.MemberRead, title: 'dual.title' },
+      },
+      {
+        path: 'transfers',
+        name: 'transfers',
+        component: () => import('@/views/transfer/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'transfer.title' },
+      },
+      {
+        path: 'transfers/:id(\\d+)',
+        name: 'transfer-detail',
+        component: () => import('@/views/transfer/detail.vue'),
+        meta: { perm: Perm.MemberRead, title: 'transfer.detailTitle', menu: '/transfers' },
       },
       {
         path: 'dues',
