@@ -1,5 +1,6 @@
 // Transfer of organizational relationship 组织关系接转: the detail, the letter PDF, the routes and
 // the public receipt routes (rate-limited per IP).
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -90,35 +91,35 @@ std::string letterPdf(Connection& c, const auth::Context& ctx, const crypto::Fie
 
   pdf::Document d;
   d.setInfo("中国共产党党员组织关系介绍信 " + k.code, k.fromName);
-  // Counterfoil 存根 (kept by the issuing organization).
+  // Counterfoil 存根 (kept by the issuing organization), y 40–318.
   d.centred(62, "中国共产党党员组织关系介绍信", 18);
   d.centred(84, "（存  根）", 12);
   d.text(400, 110, "第 " + k.code + " 号", 11);
-  double y = d.paragraph(60, 140, 475,
-                         k.memberName + " 同志（" + sex + "，" + age + "，" + m.text(2) + "，身份证号码 " + idNumber +
-                             "）系中共" + category + "党员，组织关系由 " + k.fromName + " 转到 " + k.toName + "。",
-                         12, 22);
-  y = d.paragraph(60, y + 22, 475, "党费交到 " + paidTo + "。接转原因：" + k.reason + "。", 12, 22);
-  d.text(60, y + 22, "（有效期 " + std::to_string(days) + " 天，至 " + dateCn(k.deadline.value_or("")) + "）", 12);
-  d.text(380, y + 60, dateCn(sent), 12);
+  double y = d.paragraph(60, 138, 475,
+                         k.memberName + "同志（" + sex + "，" + age + "，" + m.text(2) + "，身份证号码" + idNumber +
+                             "）系中共" + category + "党员，组织关系由" + k.fromName + "转到" + k.toName + "。",
+                         12, 21);
+  d.paragraph(60, std::min(y + 21, 240.0), 475, "党费交到" + paidTo + "。接转原因：" + k.reason + "。", 12, 21);
+  d.text(60, 286, "（有效期" + std::to_string(days) + "天，至" + dateCn(k.deadline.value_or("")) + "）", 12);
+  d.text(420, 286, dateCn(sent), 12);
   // The cut line with the code across it (骑缝).
   for (double x = 40; x < 555; x += 12) d.line(x, 318, x + 6, 318, 0.6);
-  d.centred(312, "第 " + k.code + " 号", 10);
-  // The letter 介绍信 (carried by the member to the receiving organization).
-  d.centred(368, "中国共产党党员组织关系介绍信", 20);
-  d.text(400, 394, "第 " + k.code + " 号", 11);
-  d.text(60, 428, k.toName + "：", 13);
-  y = d.paragraph(86, 458, 450,
-                  "兹介绍 " + k.memberName + " 同志（" + sex + "，" + age + "，" + m.text(2) + "，身份证号码 " +
-                      idNumber + "）系中共" + category + "党员，组织关系由 " + k.fromName + " 转到 " + k.toName +
-                      "，请接洽。",
-                  13, 24);
-  y = d.paragraph(86, y + 24, 450, "该同志党费已交到 " + paidTo + "。", 13, 24);
-  d.text(86, y + 24, "（有效期 " + std::to_string(days) + " 天）", 13);
-  d.text(330, y + 70, k.fromName + "（盖章）", 12);
-  d.text(380, y + 94, dateCn(sent), 12);
+  d.centred(311, "第 " + k.code + " 号", 10);
+  // The letter 介绍信 (carried by the member to the receiving organization), y 318–630.
+  d.centred(358, "中国共产党党员组织关系介绍信", 20);
+  d.text(400, 382, "第 " + k.code + " 号", 11);
+  d.text(60, 410, k.toName + "：", 13);
+  y = d.paragraph(86, 438, 450,
+                  "兹介绍" + k.memberName + "同志（" + sex + "，" + age + "，" + m.text(2) + "，身份证号码" + idNumber +
+                      "）系中共" + category + "党员，组织关系由" + k.fromName + "转到" + k.toName + "，请接洽。",
+                  13, 23);
+  d.paragraph(86, std::min(y + 23, 540.0), 450, "该同志党费已交到" + paidTo + "。", 13, 23);
+  d.text(86, 570, "（有效期" + std::to_string(days) + "天）", 13);
+  double sealX = std::max(300.0, 540 - d.width(k.fromName + "（盖章）", 12));
+  d.text(sealX, 596, k.fromName + "（盖章）", 12);
+  d.text(420, 618, dateCn(sent), 12);
   // Receipt: the QR code opens the public receipt page; the check part confirms it.
-  double qy = 676;
+  double qy = 660;
   d.rect(50, qy - 12, 495, 150, 0.6);
   d.qr(60, qy, 120, url);
   d.text(195, qy + 22, "回执（接收党组织填写或扫码确认）", 12);

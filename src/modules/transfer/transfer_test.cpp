@@ -295,7 +295,7 @@ TEST(Transfer, OutOfDistrictLetterAndPublicReceiptRemoveTheMember) {
   EXPECT_NE(text.find(check), std::string::npos);
   EXPECT_NE(text.find("接转31"), std::string::npos);
   EXPECT_NE(text.find(testing::idNumber(31, "19850315")), std::string::npos);
-  EXPECT_NE(text.find("有效期 30 天"), std::string::npos);
+  EXPECT_NE(text.find("有效期30天"), std::string::npos);
   EXPECT_NE(text.find("/t/" + code), std::string::npos);
 
   // The public page: masked name; wrong check parts are counted and lock the letter.
