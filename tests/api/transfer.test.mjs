@@ -213,3 +213,23 @@ test('lists: tabs, state filter, overdue flag; public page is rate-limited per I
   assert.ok(statuses.includes(429), `statuses ${statuses}`);
   assert.equal((await admin.put('/api/settings/transfer.public_rate_per_minute', { value: 600 })).status, 200);
 });
+
+test("the member's own page 我的 shows the open transfer as a task, and nothing once completed", async () => {
+  const m = await newMember(a1.id, '接转本人');
+  const r = srv.cli(['user', 'add', '--username', 'transfer_me', '--password', 'Member1234', '--role', 'member',
+    '--org-id', String(a1.id), '--member-id', String(m.id)]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const self = await loginAs(srv.url, 'transfer_me', 'Member1234');
+  assert.equal((await self.get('/api/transfers')).status, 403, 'a member cannot list transfers');
+  const id = (await jd01.post('/api/transfers', { direction: 'within', memberId: m.id, toOrgId: b1.id, reason: '工作调动' })).json.id;
+  const c = await jd01.post(`/api/transfers/${id}/send`, {});
+  let tasks = (await self.ok('/api/me')).tasks.filter((t) => t.kind === 'transfer');
+  assert.equal(tasks.length, 1);
+  assert.match(tasks[0].title, new RegExp(`${c.json.code}.*接转测试乙一党支部.*已开介绍信`));
+  assert.equal(tasks[0].due, c.json.deadline);
+  await jd02.post(`/api/transfers/${id}/receive`, {});
+  await jd02.post(`/api/transfers/${id}/complete`, {});
+  tasks = (await self.ok('/api/me')).tasks.filter((t) => t.kind === 'transfer');
+  assert.deepEqual(tasks, []);
+  assert.equal((await self.ok('/api/me')).member.orgId, b1.id);
+});
