@@ -24,4 +24,6 @@ export function fill(pattern, values) {
   });
 }
 
-export const PUBLIC_ROUTES = new Set(['POST /api/auth/login']);
+// Routes without a session by design: the login, and the public receipt of a transfer letter
+// (no ambient authority: it acts only with the code and the check part printed on the letter).
+export const PUBLIC_ROUTES = new Set(['POST /api/auth/login', 'GET /api/public/transfers/:code', 'POST /api/public/transfers/:code/receipt']);
