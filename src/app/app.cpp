@@ -20,6 +20,7 @@
 #include "modules/mobile/mobile.h"
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
+#include "modules/transfer/transfer.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
 #include "platform/json.h"
@@ -40,6 +41,7 @@ void registerSettings() {
   evaluation::registerSettings();
   marks::registerSettings();
   grid::registerSettings();
+  transfer::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -50,6 +52,7 @@ void registerFigures() {
   evaluation::registerFigures();
   marks::registerFigures();
   grid::registerFigures();
+  transfer::registerFigures();
 }
 
 namespace {
@@ -311,6 +314,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   dues::registerRoutes(api);
   dual::registerRoutes(api);
   evaluation::registerRoutes(api);
+  transfer::registerRoutes(api);
   me::registerRoutes(api);
   figures::registerRoutes(api);
   marks::registerRoutes(api);

@@ -16,6 +16,7 @@
 #include "app/demo_evaluation.h"
 #include "app/demo_marks.h"
 #include "app/demo_grid.h"
+#include "app/demo_transfer.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -232,6 +233,10 @@ int main(int argc, char** argv) {
       std::cout << "demo grid: " << gr.areas << " areas, " << gr.groups << " groups, " << gr.households << " households ("
                 << gr.keyHouseholds << " key, " << gr.uncovered << " without a contact), " << gr.contactMembers
                 << " contact members in " << gr.seconds << " s\n";
+      auto tr = demo::loadTransfers(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo transfers: " << tr.completedWithin << " completed within the district, " << tr.completedOut
+                << " out of it, " << tr.open << " open (" << tr.overdue << " overdue), " << tr.closedOther
+                << " returned or cancelled\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }

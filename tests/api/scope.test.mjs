@@ -1076,6 +1076,99 @@ Object.assign(HANDLERS, {
   'GET /api/grid/my-households': async () => {
     await gridSetup();
     assertNoLeak('grid my households', await jd01.get('/api/grid/my-households' + q({ memberId: S2.grid.member.id })));
+// Transfers 组织关系接转: street 2's case (one street-2 member to another street-2 branch, sent;
+// and one out of the district, for the public page). Two-sided: a case jd01 sees must have one
+// side in street 1; street 2's names in it are the counterpart's and are not checked as leaks.
+async function transferS2() {
+  if (!S2.transfer) {
+    const branches = S2.orgs.filter((o) => o.kind === 'branch' && !o.dissolvedOn);
+    const from = branches.find((o) => o.counts.directMembers >= 3);
+    const to = branches.find((o) => o.id !== from.id);
+    const ms = await admin.ok('/api/members' + q({ orgId: from.id, pageSize: 3 }));
+    const start = async (body) => {
+      const r = await admin.post('/api/transfers', body);
+      assert.equal(r.status, 201, r.text);
+      const s = await admin.post(`/api/transfers/${r.json.id}/send`, {});
+      assert.equal(s.status, 200, s.text);
+      return s.json;
+    };
+    S2.transfer = await start({ direction: 'within', memberId: ms.items[0].id, toOrgId: to.id, reason: '范围测试' });
+    S2.transferOut = await start({ direction: 'out', memberId: ms.items[1].id, toOutside: '区外范围测试支部', reason: '范围测试' });
+    S2.transferSpare = ms.items[2].id;
+    S2.transferBefore = JSON.stringify([await admin.ok(`/api/transfers/${S2.transfer.id}`), await admin.ok(`/api/transfers/${S2.transferOut.id}`)]);
+    S2.transferTotal = (await admin.ok('/api/transfers')).total;
+  }
+  return S2.transfer;
+}
+async function transferUnchanged() {
+  if (!S2.transfer) return;
+  const now = JSON.stringify([await admin.ok(`/api/transfers/${S2.transfer.id}`), await admin.ok(`/api/transfers/${S2.transferOut.id}`)]);
+  assert.equal(now, S2.transferBefore, 'street-2 transfers unchanged');
+  assert.equal((await admin.ok('/api/transfers')).total, S2.transferTotal, 'no new transfer');
+}
+function transferListNoLeak(label, r) {
+  if (r.status === 200) {
+    for (const x of r.json.items) {
+      assert.ok(S1.orgIds.has(x.fromOrgId) || S1.orgIds.has(x.toOrgId), `${label}: case ${x.id} has no side in street 1`);
+      if (!S1.orgIds.has(x.fromOrgId)) delete x.fromName;
+      if (!S1.orgIds.has(x.toOrgId)) delete x.toName;
+    }
+  }
+  assertNoLeak(label, r);
+}
+const transferFields = new Set([...ORG_FIELDS, 'memberId', 'toOrgId']);
+Object.assign(HANDLERS, {
+  'GET /api/transfers': async () => {
+    await transferS2();
+    for (const tab of ['all', 'out', 'in']) {
+      transferListNoLeak(`transfers ${tab}`, await jd01.get('/api/transfers' + q({ tab, pageSize: 200 })));
+      transferListNoLeak(`transfers ${tab} orgId`, await jd01.get('/api/transfers' + q({ tab, orgId: S2.root.id })));
+    }
+  },
+  'GET /api/transfers/:id': async () => {
+    const t = await transferS2();
+    assertDenied('transfer', await jd01.get(`/api/transfers/${t.id}`));
+  },
+  'GET /api/transfers/targets': async () => {
+    // A directory of receiving branches (id and name only) across the district, by design: the
+    // sending side must name a branch of another street. No member, path, user or count in it.
+    const r = await jd01.get('/api/transfers/targets' + q({ q: '支部' }));
+    assert.equal(r.status, 200, r.text);
+    for (const x of r.json.items) assert.deepEqual(Object.keys(x).sort(), ['id', 'name', 'parentName']);
+  },
+  'POST /api/transfers': async () => {
+    await transferS2();
+    assertDenied('transfer start street-2 member', await jd01.post('/api/transfers', { direction: 'within', memberId: S2.transferSpare, toOrgId: S1.branch.id, reason: '越权' }), transferFields);
+    assertDenied('transfer out street-2 member', await jd01.post('/api/transfers', { direction: 'out', memberId: S2.transferSpare, toOutside: '外地', reason: '越权' }), transferFields);
+    assertDenied('transfer in to street 2', await jd01.post('/api/transfers', { direction: 'in', toOrgId: S2.branch.id, fromOutside: '外地', reason: '越权', name: '越权', idNumber: idNumber(), category: 'full' }), transferFields);
+    await transferUnchanged();
+  },
+  ...Object.fromEntries(['send', 'receive', 'complete', 'return', 'cancel'].map((a) => [`POST /api/transfers/:id/${a}`, async () => {
+    const t = await transferS2();
+    assertDenied(`transfer ${a}`, await jd01.post(`/api/transfers/${t.id}/${a}`, { reason: '越权' }));
+    assertDenied(`transfer out ${a}`, await jd01.post(`/api/transfers/${S2.transferOut.id}/${a}`, { reason: '越权' }));
+    await transferUnchanged();
+  }])),
+  'GET /api/transfers/:id/letter.pdf': async () => {
+    const t = await transferS2();
+    assertDenied('transfer letter', await jd01.get(`/api/transfers/${t.id}/letter.pdf`));
+  },
+  'GET /api/public/transfers/:code': async () => {
+    // Public by design for whoever holds the letter's code: masked name, organization names, state.
+    await transferS2();
+    const r = await jd01.get(`/api/public/transfers/${S2.transferOut.code}`);
+    assert.equal(r.status, 200, r.text);
+    assert.ok(!('id' in r.json) && !('memberId' in r.json) && !('checkCode' in r.json));
+    assert.match(r.json.memberName, /^.\*+$/u);
+  },
+  'POST /api/public/transfers/:code/receipt': async () => {
+    await transferS2();
+    const r = await jd01.post(`/api/public/transfers/${S2.transferOut.code}/receipt`, { check: 'AAAAAA', receiver: '越权' });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.field, 'check');
+    const d = await admin.ok(`/api/transfers/${S2.transferOut.id}`);
+    assert.equal(d.state, 'sent');
+    S2.transferBefore = JSON.stringify([await admin.ok(`/api/transfers/${S2.transfer.id}`), d]);
   },
 });
 

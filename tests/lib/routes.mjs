@@ -24,5 +24,12 @@ export function fill(pattern, values) {
   });
 }
 
-export const PUBLIC_ROUTES = new Set(['POST /api/auth/login']);
-PUBLIC_ROUTES.add('GET /api/public/branches/:token'); // marks: the branch's public page (no session, read-only)
+// Routes without a session by design: the login, the public receipt of a transfer letter (no
+// ambient authority: it acts only with the code and the check part printed on the letter) and a
+// branch's public page (read-only, by its unguessable token).
+export const PUBLIC_ROUTES = new Set([
+  'POST /api/auth/login',
+  'GET /api/public/transfers/:code',
+  'POST /api/public/transfers/:code/receipt',
+  'GET /api/public/branches/:token',
+]);

@@ -251,6 +251,11 @@ std::optional<Placement> currentPlacement(Connection& c, int64_t memberId) {
 
 // The effective date of a placement change: not in the future, not before the current
 // placement began.
+// Takes the member row's lock first (PostgreSQL; SQLite holds the write lock already), so two
+// placement changes of one member (a move, a transfer's completion, a removal) run one after the
+// other and the second reads the first one's result instead of deadlocking on the placement rows.
+void lockMember(Connection& c, int64_t id) { c.exec("UPDATE members SET version = version WHERE id = ?", {id}); }
+
 Date effectiveDate(const std::optional<Date>& given, const std::optional<Placement>& cur, const char* field,
                    const std::string& label) {
   Date now = today();
@@ -403,6 +408,7 @@ void changePhone(Connection& c, const auth::Context& ctx, const crypto::FieldCip
 void move(Connection& c, const auth::Context& ctx, int64_t id, int64_t orgId, std::optional<Date> effectiveOn,
           const std::string& reason) {
   if (!c.inTransaction()) throw Error::internal("members::move outside a transaction");
+  lockMember(c, id);
   detail::Current cur = detail::current(c, ctx.scope, id);
   if (!cur.active) throw Error::conflict("removed", "该党员已不在名册中，不能调整组织");
   orgs::Org target = placeable(c, ctx.scope, orgId, "orgId");
@@ -427,6 +433,7 @@ void move(Connection& c, const auth::Context& ctx, int64_t id, int64_t orgId, st
 void remove(Connection& c, const auth::Context& ctx, int64_t id, const std::string& reason,
             std::optional<Date> effectiveOn) {
   if (!c.inTransaction()) throw Error::internal("members::remove outside a transaction");
+  lockMember(c, id);
   detail::Current cur = detail::current(c, ctx.scope, id);
   if (!cur.active) throw Error::conflict("removed", "该党员已不在名册中");
   std::string why = trim(reason);

@@ -35,6 +35,12 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'publicBranch.title' },
   },
   {
+    path: '/t/:code',
+    name: 'transfer-receipt',
+    component: () => import('@/views/transfer/receipt.vue'),
+    meta: { public: true, title: 'transfer.receipt.title' },
+  },
+  {
     path: '/',
     component: BasicLayout,
     children: [
@@ -134,6 +140,18 @@ export const routes: RouteRecordRaw[] = [
         name: 'grid-household',
         component: () => import('@/views/grid/Household.vue'),
         meta: { title: 'grid.householdTitle' },
+      },
+      {
+        path: 'transfers',
+        name: 'transfers',
+        component: () => import('@/views/transfer/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'transfer.title' },
+      },
+      {
+        path: 'transfers/:id(\\d+)',
+        name: 'transfer-detail',
+        component: () => import('@/views/transfer/detail.vue'),
+        meta: { perm: Perm.MemberRead, title: 'transfer.detailTitle', menu: '/transfers' },
       },
       {
         path: 'dues',
