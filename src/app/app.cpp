@@ -16,6 +16,7 @@
 #include "modules/mobile/mobile.h"
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
+#include "modules/pipeline/pipeline.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
 #include "platform/json.h"
@@ -33,10 +34,12 @@ void registerSettings() {
   mobile::registerSettings();
   dues::registerSettings();
   dual::registerSettings();
+  pipeline::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
 void registerFigures() {
+  pipeline::registerFigures();
 }
 
 namespace {
@@ -298,6 +301,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   dues::registerRoutes(api);
   dual::registerRoutes(api);
   me::registerRoutes(api);
+  pipeline::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

@@ -5,6 +5,7 @@
 #include "modules/dues/dues.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
+#include "modules/pipeline/pipeline.h"
 #include "platform/crypto.h"
 #include "platform/json.h"
 
@@ -100,7 +101,7 @@ std::vector<Task> duesTasks(Connection& c, const Self& self, const Date& on) {
 // Study (学习), evaluation (民主评议), pipeline (发展党员) and transfer (组织关系转接) add their
 // sources here when their modules exist.
 const std::vector<TaskSource>& taskSources() {
-  static const std::vector<TaskSource> kSources = {duesTasks};
+  static const std::vector<TaskSource> kSources = {duesTasks, pipeline::meTasks};
   return kSources;
 }
 
