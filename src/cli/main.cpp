@@ -13,6 +13,7 @@
 #include "app/app.h"
 #include "app/demo.h"
 #include "app/demo_activity.h"
+#include "app/demo_pipeline.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -219,6 +220,9 @@ int main(int argc, char** argv) {
       std::cout << "demo activity: " << a.duesBases << " dues bases, " << a.payments << " payments, "
                 << a.mobilityRecords << " mobile members (" << a.contacts << " contacts, " << a.requests
                 << " requests), " << a.registrations << " in-service members registered with a community\n";
+      auto pl = demo::loadPipeline(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo pipeline: " << pl.applicants << " applicants (" << pl.linkedMembers << " members' histories, "
+                << pl.migrants << " migrant workers with " << pl.points << " points entries), " << pl.steps << " steps\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }
