@@ -173,7 +173,7 @@ PipelineResult loadPipeline(store::Database& db, const crypto::FieldCipher& ciph
     int n = static_cast<int>(rng.range(1, 3));
     for (int k = 0; k < n; ++k) {
       int64_t id = nextId++;
-      Date applied = addDays(asOf, -rng.range(15, 1100));
+      Date applied = addDays(asOf, -rng.range(15, 760));
       Date birth = addDays(applied, -rng.range(19 * 365, 40 * 365));
       char sex = rng.chance(0.5) ? 'M' : 'F';
       std::string idNumber = idFor(birth, 500 + (++seq) * 2 + (sex == 'M' ? 1 : 0));

@@ -3,6 +3,7 @@
 // pipeline_applicants.org_path by the caller's scope; the other tables join the applicant.
 #include "modules/pipeline/pipeline.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
@@ -497,7 +498,15 @@ const char* kCardCols =
     "(SELECT d.name FROM pipeline_step_defs d WHERE d.no = a.last_step + 1)";
 const char* kCardFrom = " FROM pipeline_applicants a JOIN orgs o ON o.id = a.org_id";
 
-bj::object cardRow(Connection& c, const store::Row& x) {
+// The rule months, read once per request.
+struct Months {
+  int activist = 12, probation = 12;
+};
+Months monthsOf(Connection& c) {
+  return {static_cast<int>(setting(c, kActivistMonths)), static_cast<int>(setting(c, kProbationMonths))};
+}
+
+bj::object cardRow(const Months& rules, const store::Row& x) {
   std::string stage = x.text(4);
   int last = static_cast<int>(x.i64(5));
   // Days in the current stage: from the date the stage began.
@@ -532,7 +541,16 @@ bj::object cardRow(Connection& c, const store::Row& x) {
   if (last < kStepCount) {
     o["nextStep"] = last + 1;
     o["nextStepName"] = json::opt(x.optText(19));
-    auto e = nextEarliest(c, x.i64(0));
+    // As earliestFor(): the last step's date, or the rule's date for steps 7 and 23.
+    std::optional<Date> e;
+    if (auto d = x.optText(6)) e = dateOf(*d);
+    auto later = [&](const std::optional<std::string>& from, int months) {
+      if (!from) return;
+      Date d = addMonths(dateOf(*from), months);
+      if (!e || d > *e) e = d;
+    };
+    if (last + 1 == kStepTarget) later(x.optText(9), rules.activist);
+    if (last + 1 == kStepFullMeeting) later(x.optText(11), rules.probation);
     o["nextEarliest"] = e ? bj::value(e->iso()) : bj::value(nullptr);
   } else {
     o["nextStep"] = nullptr;
@@ -585,7 +603,7 @@ bj::object detail(Connection& c, const Scope& scope, int64_t id) {
   std::string w = scope.where("a.org_path", p);
   auto r = c.query(std::string("SELECT ") + kCardCols + kCardFrom + " WHERE a.id = ? AND " + w, p);
   if (r.empty()) throw Error::notFound("发展对象档案不存在");
-  bj::object o = cardRow(c, r.front());
+  bj::object o = cardRow(monthsOf(c), r.front());
   bj::array steps;
   for (auto x : c.query(
            "SELECT s.id, s.step_no, d.name, d.stage, s.done_on, s.decision, s.org_id, o.name, s.user_name, s.created_at "
@@ -894,14 +912,21 @@ void registerRoutes(platform::Api& api) {
     std::string w = within.where("a.org_path", p);
     bool includeDone = req.q("includeDone").value_or("") == "1";
     if (!includeDone) w += " AND a.last_step < 25";
+    // Each column shows the longest-waiting cards first, at most `limit` of them, and its count.
+    int64_t limit = 100;
+    if (auto l = req.q("limit"); l && !l->empty()) limit = std::clamp<int64_t>(std::atoll(l->c_str()), 1, 1000);
+    Months rules = monthsOf(c);
     std::map<std::string, bj::array> cols;
+    std::map<std::string, int64_t> counts;
     for (auto x : c.query(std::string("SELECT ") + kCardCols + kCardFrom + " WHERE " + w +
                               " ORDER BY a.last_step_on, a.id",
-                          p))
-      cols[x.text(4)].push_back(cardRow(c, x));
+                          p)) {
+      std::string st = x.text(4);
+      if (++counts[st] <= limit) cols[st].push_back(cardRow(rules, x));
+    }
     bj::array out;
     for (const auto& [k, l] : kStages)
-      out.push_back({{"stage", k}, {"label", l}, {"cards", cols[k]}, {"count", cols[k].size()}});
+      out.push_back({{"stage", k}, {"label", l}, {"cards", cols[k]}, {"count", counts[k]}});
     return json::ok(bj::object{{"columns", out}, {"asOf", today().iso()}});
   });
 
@@ -928,10 +953,11 @@ void registerRoutes(platform::Api& api) {
     q.emplace_back(ps.pageSize);
     q.emplace_back(ps.offset());
     bj::array items;
+    Months rules = monthsOf(c);
     for (auto x : c.query(std::string("SELECT ") + kCardCols + kCardFrom + " WHERE " + w + " ORDER BY " + ps.orderBy +
                               " LIMIT ? OFFSET ?",
                           q))
-      items.push_back(cardRow(c, x));
+      items.push_back(cardRow(rules, x));
     return json::page(std::move(items), total, ps.page, ps.pageSize);
   });
 
