@@ -10,10 +10,12 @@ import { children, idNumber, today } from '../lib/fixtures.mjs';
 
 useBrowser('pipeline');
 
+// Same day `n` months later, clamped to the month's last day (as the server's addMonths).
 const addMonths = (iso, n) => {
-  const d = new Date(iso + 'T00:00:00Z');
-  d.setUTCMonth(d.getUTCMonth() + n);
-  return d.toISOString().slice(0, 10);
+  const [y, m, day] = iso.split('-').map(Number);
+  const t = y * 12 + (m - 1) + n;
+  const last = new Date(Date.UTC(Math.floor(t / 12), (t % 12) + 1, 0)).getUTCDate();
+  return `${Math.floor(t / 12)}-${String((t % 12) + 1).padStart(2, '0')}-${String(Math.min(day, last)).padStart(2, '0')}`;
 };
 const daysAgo = (n) => new Date(Date.parse(today() + 'T00:00:00Z') - n * 86400_000).toISOString().slice(0, 10);
 
