@@ -5,7 +5,7 @@
 
 CREATE TABLE pipeline_step_defs (
   no            BIGINT PRIMARY KEY,          -- 1..25, the order of 《发展党员工作细则》
-  stage         TEXT NOT NULL,                -- applicant / activist / target / probationary / full (phase)
+  stage         TEXT NOT NULL,                -- the phase (细则 chapter), keyed by stage: applicant … full
   name          TEXT NOT NULL,
   note          TEXT,
   updated_at    TEXT NOT NULL

@@ -38,6 +38,12 @@ const std::vector<std::pair<std::string, std::string>> kStages = {{"applicant", 
                                                                   {"target", "发展对象"},
                                                                   {"probationary", "预备党员"},
                                                                   {"full", "正式党员"}};
+// The five phases of the 25 steps (细则 chapters), named by the stage key the steps belong to.
+const std::vector<std::pair<std::string, std::string>> kPhases = {{"applicant", "入党申请人的申请"},
+                                                                  {"activist", "入党积极分子的确定和培养教育"},
+                                                                  {"target", "发展对象的确定和考察"},
+                                                                  {"probationary", "预备党员的接收"},
+                                                                  {"full", "预备党员的教育考察和转正"}};
 const std::vector<std::pair<std::string, std::string>> kRoles = {{"sponsor", "培养联系人"},
                                                                  {"introducer", "入党介绍人"}};
 
@@ -565,7 +571,7 @@ bj::array stepDefs(Connection& c) {
   for (auto x : c.query("SELECT no, stage, name, note FROM pipeline_step_defs ORDER BY no"))
     a.push_back({{"no", x.i64(0)},
                  {"stage", x.text(1)},
-                 {"stageLabel", label(kStages, x.text(1))},
+                 {"stageLabel", label(kPhases, x.text(1))},
                  {"name", x.text(2)},
                  {"note", json::opt(x.optText(3))}});
   return a;
