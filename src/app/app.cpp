@@ -21,6 +21,7 @@
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
 #include "modules/transfer/transfer.h"
+#include "modules/pipeline/pipeline.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
 #include "platform/json.h"
@@ -42,6 +43,7 @@ void registerSettings() {
   marks::registerSettings();
   grid::registerSettings();
   transfer::registerSettings();
+  pipeline::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -53,6 +55,7 @@ void registerFigures() {
   marks::registerFigures();
   grid::registerFigures();
   transfer::registerFigures();
+  pipeline::registerFigures();
 }
 
 namespace {
@@ -319,6 +322,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   figures::registerRoutes(api);
   marks::registerRoutes(api);
   grid::registerRoutes(api);
+  pipeline::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

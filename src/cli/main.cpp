@@ -17,6 +17,7 @@
 #include "app/demo_marks.h"
 #include "app/demo_grid.h"
 #include "app/demo_transfer.h"
+#include "app/demo_pipeline.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -237,6 +238,9 @@ int main(int argc, char** argv) {
       std::cout << "demo transfers: " << tr.completedWithin << " completed within the district, " << tr.completedOut
                 << " out of it, " << tr.open << " open (" << tr.overdue << " overdue), " << tr.closedOther
                 << " returned or cancelled\n";
+      auto pl = demo::loadPipeline(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo pipeline: " << pl.applicants << " applicants (" << pl.linkedMembers << " members' histories, "
+                << pl.migrants << " migrant workers with " << pl.points << " points entries), " << pl.steps << " steps\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }

@@ -1209,3 +1209,100 @@ test('afterwards nothing of street 2 changed (as admin)', async () => {
   const bad = audit.filter((e) => /jd01/.test(e.actorName) && e.entity !== 'session' && e.action !== 'export' && S2.before.orgs[e.entityId] && e.entity === 'org');
   assert.deepEqual(bad, []);
 });
+
+// Recruitment 发展党员: street 2's applicant (an activist), created once by admin.
+async function pipelineS2() {
+  if (!S2.applicant) {
+    const r = await admin.post('/api/pipeline/applicants', {
+      name: '采荷发展甲', idNumber: idNumber({ birth: '1996-04-02' }), orgId: S2.branch.id, migrant: true, appliedOn: '2024-01-05',
+    });
+    assert.equal(r.status, 201, r.text);
+    S2.uniqueStrings.add('采荷发展甲');
+    for (const [no, on] of [[2, '2024-02-01'], [3, '2024-07-01']]) {
+      const s = await admin.post(`/api/pipeline/applicants/${r.json.id}/steps`, { stepNo: no, doneOn: on, decision: '同意' });
+      assert.equal(s.status, 201, s.text);
+    }
+    S2.applicant = r.json;
+    S2.applicantBefore = JSON.stringify(await admin.ok(`/api/pipeline/applicants/${r.json.id}`));
+    const s1 = await admin.post('/api/pipeline/applicants', {
+      name: '凯旋发展乙', idNumber: idNumber({ birth: '1997-05-03' }), orgId: S1.branch.id, appliedOn: '2024-01-05',
+    });
+    assert.equal(s1.status, 201, s1.text);
+    S1.applicant = s1.json;
+  }
+  return S2.applicant;
+}
+async function pipelineUnchanged() {
+  if (!S2.applicant) return;
+  assert.equal(JSON.stringify(await admin.ok(`/api/pipeline/applicants/${S2.applicant.id}`)), S2.applicantBefore, 'street-2 applicant unchanged');
+}
+const pipelineWrite = (sub, body) => async () => {
+  const a = await pipelineS2();
+  assertDenied(`pipeline ${sub}`, await jd01.post(`/api/pipeline/applicants/${a.id}/${sub}`, body));
+  await pipelineUnchanged();
+};
+Object.assign(HANDLERS, {
+  'GET /api/pipeline/config': async () => assertNoLeak('pipeline config', await jd01.get('/api/pipeline/config')),
+  'PUT /api/pipeline/steps/:no': async () => assertDenied('pipeline step def', await jd01.put('/api/pipeline/steps/1', { name: '越权' })),
+  'POST /api/pipeline/questions': async () => assertDenied('pipeline question', await jd01.post('/api/pipeline/questions', { text: '越权' })),
+  'PUT /api/pipeline/questions/:id': async () => assertDenied('pipeline question edit', await jd01.put('/api/pipeline/questions/1', { text: '越权' })),
+  'POST /api/pipeline/point-items': async () => assertDenied('pipeline item', await jd01.post('/api/pipeline/point-items', { name: '越权', points: 9 })),
+  'PUT /api/pipeline/point-items/:id': async () => assertDenied('pipeline item edit', await jd01.put('/api/pipeline/point-items/1', { name: '越权', points: 9 })),
+  'GET /api/pipeline/board': async () => {
+    await pipelineS2();
+    const b = await jd01.get('/api/pipeline/board');
+    assertNoLeak('pipeline board', b);
+    assert.ok(b.json.columns.some((c) => c.cards.some((x) => x.id === S1.applicant.id)), 'own applicant on the board');
+    assertDenied('pipeline board orgId', await jd01.get('/api/pipeline/board' + q({ orgId: S2.root.id })));
+  },
+  'GET /api/pipeline/applicants': async () => {
+    await pipelineS2();
+    assertNoLeak('pipeline applicants', await jd01.get('/api/pipeline/applicants' + q({ pageSize: 200 })));
+    assertNoLeak('pipeline applicants q', await jd01.get('/api/pipeline/applicants' + q({ q: '采荷发展甲' })));
+    assertDenied('pipeline applicants orgId', await jd01.get('/api/pipeline/applicants' + q({ orgId: S2.root.id })));
+  },
+  'GET /api/pipeline/counts': async () => {
+    await pipelineS2();
+    const r = await jd01.get('/api/pipeline/counts');
+    assertNoLeak('pipeline counts', r);
+    assertDenied('pipeline counts orgId', await jd01.get('/api/pipeline/counts' + q({ orgId: S2.root.id })));
+  },
+  'GET /api/pipeline/applicants/:id': async () => {
+    const a = await pipelineS2();
+    assertDenied('pipeline applicant', await jd01.get(`/api/pipeline/applicants/${a.id}`));
+  },
+  'POST /api/pipeline/applicants': async () => {
+    await pipelineS2();
+    assertDenied('pipeline apply in street 2', await jd01.post('/api/pipeline/applicants', {
+      name: '越权申请', idNumber: idNumber({ birth: '1998-01-01' }), orgId: S2.branch.id, appliedOn: '2024-01-01',
+    }));
+  },
+  'POST /api/pipeline/applicants/:id/steps': pipelineWrite('steps', { stepNo: 4, doneOn: today(), decision: '越权' }),
+  'POST /api/pipeline/applicants/:id/people': async () => {
+    await pipelineWrite('people', { role: 'sponsor', memberId: S1.member.id })();
+    // An own applicant cannot take a street-2 member as sponsor.
+    const own = await admin.post(`/api/pipeline/applicants/${S1.applicant.id}/steps`, { stepNo: 2, doneOn: '2024-02-01', decision: '谈话' });
+    if (own.status === 201) await admin.post(`/api/pipeline/applicants/${S1.applicant.id}/steps`, { stepNo: 3, doneOn: '2024-07-01', decision: '确定' });
+    assertDenied('pipeline sponsor from street 2', await jd01.post(`/api/pipeline/applicants/${S1.applicant.id}/people`, { role: 'sponsor', memberId: S2.targetMembers[0] }), new Set(['memberId']));
+  },
+  'POST /api/pipeline/applicants/:id/training': pipelineWrite('training', { fromDate: '2024-08-01', toDate: '2024-08-03', days: 3, hours: 24, organizer: '越权' }),
+  'POST /api/pipeline/applicants/:id/documents': pipelineWrite('documents', { name: '越权', dated: '2024-08-01' }),
+  'POST /api/pipeline/applicants/:id/documents/file': async () => {
+    const a = await pipelineS2();
+    const r = await jd01.request('POST', `/api/pipeline/applicants/${a.id}/documents/file` + q({ name: '越权.pdf', dated: '2024-08-01' }), {
+      body: Buffer.from('%PDF-1.4 x'), headers: { 'content-type': 'application/octet-stream' },
+    });
+    assertDenied('pipeline document file', r);
+    await pipelineUnchanged();
+  },
+  'POST /api/pipeline/applicants/:id/points': pipelineWrite('points', { itemId: 1, earnedOn: '2024-08-01' }),
+  'POST /api/pipeline/applicants/:id/move': async () => {
+    await pipelineWrite('move', { orgId: S1.branch.id, movedOn: today(), reason: '越权' })();
+    assertDenied('pipeline move own into street 2', await jd01.post(`/api/pipeline/applicants/${S1.applicant.id}/move`, { orgId: S2.branch.id, movedOn: today(), reason: '越权' }));
+  },
+  'PUT /api/pipeline/applicants/:id/questionnaire': async () => {
+    const a = await pipelineS2();
+    assertDenied('pipeline questionnaire', await jd01.put(`/api/pipeline/applicants/${a.id}/questionnaire`, { answers: [{ questionId: 1, answer: '越权' }] }));
+    await pipelineUnchanged();
+  },
+});

@@ -7,6 +7,7 @@
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
 #include "modules/transfer/transfer.h"
+#include "modules/pipeline/pipeline.h"
 #include "platform/crypto.h"
 #include "platform/json.h"
 
@@ -99,10 +100,10 @@ std::vector<Task> duesTasks(Connection& c, const Self& self, const Date& on) {
   return out;
 }
 
-// Study (学习), evaluation (民主评议), pipeline (发展党员) and transfer (组织关系转接) add their
-// sources here when their modules exist.
+// Each module that gives members something to do adds its source here (study 学习 will).
 const std::vector<TaskSource>& taskSources() {
-  static const std::vector<TaskSource> kSources = {duesTasks, transfer::memberTasks, evaluation::memberTasks};
+  static const std::vector<TaskSource> kSources = {duesTasks, transfer::memberTasks, pipeline::meTasks,
+                                                   evaluation::memberTasks};
   return kSources;
 }
 

@@ -94,6 +94,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { perm: Perm.MemberRead, title: 'figures.title' },
       },
       {
+        path: 'pipeline',
+        name: 'pipeline',
+        component: () => import('@/views/pipeline/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'pipeline.title' },
+      },
+      {
+        path: 'pipeline/:id(\\d+)',
+        name: 'pipeline-applicant',
+        component: () => import('@/views/pipeline/applicant.vue'),
+        meta: { perm: Perm.MemberRead, title: 'pipeline.title', menu: '/pipeline' },
+      },
+      {
         path: 'dual',
         name: 'dual',
         component: () => import('@/views/dual/index.vue'),
