@@ -945,6 +945,9 @@ Object.assign(HANDLERS, {
     const cell = { figure: 'members.by_category', cell: 'full' };
     assertDenied('figure records export street 2', await jd01.get('/api/figures/records/export' + q({ ...cell, orgId: S2.root.id })));
     assertNoLeak('figure records export own', await jd01.get('/api/figures/records/export' + q(cell)));
+  },
+});
+
 // The grid 片组户: an area, a group and a household in each street (made by admin); jd01 must
 // not read or change street 2's through any grid route.
 async function gridSetup() {
@@ -1076,6 +1079,9 @@ Object.assign(HANDLERS, {
   'GET /api/grid/my-households': async () => {
     await gridSetup();
     assertNoLeak('grid my households', await jd01.get('/api/grid/my-households' + q({ memberId: S2.grid.member.id })));
+  },
+});
+
 // Transfers 组织关系接转: street 2's case (one street-2 member to another street-2 branch, sent;
 // and one out of the district, for the public page). Two-sided: a case jd01 sees must have one
 // side in street 1; street 2's names in it are the counterpart's and are not checked as leaks.
