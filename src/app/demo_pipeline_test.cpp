@@ -54,31 +54,42 @@ TEST(DemoPipeline, FollowsTheRecruitmentRules) {
         ++n;
         ASSERT_EQ(s.i64(0), n) << "applicant " << id << ": steps in order";
         d[n] = *parseDate(s.text(1));
-        if (n > 1) ASSERT_GE(d[n], d[n - 1]) << "applicant " << id << " step " << n;
+        if (n > 1) {
+          ASSERT_GE(d[n], d[n - 1]) << "applicant " << id << " step " << n;
+        }
         ASSERT_LE(d[n], asOf);
       }
       ASSERT_EQ(n, a.i64(2));
       ASSERT_EQ(d[n].iso(), a.text(3));
       ASSERT_GE(ageOn(*parseDate(a.text(1)), d[1]), 18) << "applicant " << id;
-      if (n >= 7) ASSERT_GE(d[7], addMonths(d[3], 12)) << "applicant " << id;
+      if (n >= 7) {
+        ASSERT_GE(d[7], addMonths(d[3], 12)) << "applicant " << id;
+      }
       if (n >= 11) {
         auto t = c->query("SELECT SUM(days), SUM(hours) FROM pipeline_training WHERE applicant_id = ? AND to_date <= ?",
                           {id, d[11].iso()});
         ASSERT_TRUE(t.front().i64(0) >= 3 || t.front().i64(1) >= 24) << "applicant " << id;
       }
-      if (n >= 9) ASSERT_EQ(c->scalar("SELECT COUNT(*) FROM pipeline_people WHERE applicant_id = ? AND role = 'introducer'", {id})->asInt(), 2);
-      if (n >= 23) ASSERT_GE(d[23], addMonths(d[15], 12)) << "applicant " << id;
+      if (n >= 9) {
+        ASSERT_EQ(c->scalar("SELECT COUNT(*) FROM pipeline_people WHERE applicant_id = ? AND role = 'introducer'", {id})->asInt(), 2);
+      }
+      if (n >= 23) {
+        ASSERT_GE(d[23], addMonths(d[15], 12)) << "applicant " << id;
+      }
       if (n >= 17) {
         ASSERT_FALSE(a.isNull(4)) << "applicant " << id << " approved without a member record";
         auto m = c->query("SELECT category, joined_on, full_on FROM members WHERE id = ?", {a.i64(4)});
         ASSERT_EQ(m.front().text(1), d[15].iso());
         ASSERT_EQ(m.front().text(0), n >= 24 ? "full" : "probationary");
-        if (n >= 24) ASSERT_EQ(m.front().text(2), addMonths(d[15], 12).iso());
+        if (n >= 24) {
+          ASSERT_EQ(m.front().text(2), addMonths(d[15], 12).iso());
+        }
       } else {
         ASSERT_TRUE(a.isNull(4));
       }
-      if (a.i64(5) == 0)
+      if (a.i64(5) == 0) {
         ASSERT_EQ(c->scalar("SELECT COUNT(*) FROM pipeline_points WHERE applicant_id = ?", {id})->asInt(), 0);
+      }
       ++checked;
     }
     EXPECT_EQ(checked, r.applicants);

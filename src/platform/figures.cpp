@@ -21,7 +21,7 @@ std::map<std::string, Figure>& registry() {
 }
 }  // namespace
 
-Date Query::asOf() const { return addDays(to, -1); }
+Date Query::asOf() const { return std::min(addDays(to, -1), today()); }
 
 void define(Figure f) {
   std::lock_guard g(lock());

@@ -19,14 +19,14 @@ namespace zg::figures {
 
 // What a figure is asked for: an organization's subtree (already checked to be inside the
 // caller's scope) and a period [from, to) — half-open, `to` exclusive. Stock figures (members by
-// category …) count as of the last day of the period (`asOf()`); flow figures (transfers out,
-// dues collected …) count events dated inside it.
+// category …) count as of the period's last day, or today while the period is still running
+// (`asOf()`); flow figures (transfers out, dues collected …) count events dated inside it.
 struct Query {
   int64_t orgId = 0;
   std::string orgPath;  // materialized path of orgId; filter with `scope`
   Scope scope;          // orgPath's subtree — use scope.where("<table>.org_path", params)
   Date from, to;
-  Date asOf() const;    // to − 1 day
+  Date asOf() const;    // min(to − 1 day, today)
 };
 
 // One counted thing: `key` is stable ("full", "2026", "overdue"), `label` is Chinese.

@@ -20,6 +20,8 @@ TEST(Figures, DefinedOnceByKeyOrderedAndFound) {
   Query q;
   q.to = Date{2026, 1, 1};
   EXPECT_EQ(q.asOf(), (Date{2025, 12, 31}));
+  q.to = addDays(today(), 40);  // a period still running counts as of today
+  EXPECT_EQ(q.asOf(), today());
 }
 
 }  // namespace

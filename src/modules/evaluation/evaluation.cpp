@@ -591,7 +591,7 @@ void registerFigures() {
     throw Error::invalid("cell", "统计格不存在");
   };
   figures::define(
-      {"evaluation.grades", "民主评议", "党员评议等次", 600,
+      {"evaluation.grades", "民主评议", "党员评议等次", 240,
        [where, cellWhere](Connection& c, const figures::Query& q) {
          std::vector<figures::Cell> out;
          for (auto& [key, label] : kCells) {

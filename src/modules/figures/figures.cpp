@@ -65,7 +65,7 @@ bj::object periodJson(const Period& p) {
   return {{"kind", p.kind},
           {"from", p.from.iso()},
           {"to", p.to.iso()},
-          {"asOf", addDays(p.to, -1).iso()},
+          {"asOf", std::min(addDays(p.to, -1), today()).iso()},
           {"label", p.label}};
 }
 

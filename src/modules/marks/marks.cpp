@@ -643,7 +643,7 @@ void registerFigures() {
   f.key = "marks.by_kind";
   f.group = "党员队伍";
   f.title = "党员责任标识（亮身份）";
-  f.order = 140;
+  f.order = 150;
   // A member counts once per kind when they hold a mark of that kind on the last day of the
   // period; "any" counts each member once.
   auto condition = [](const figures::Query& q, const std::string& cell, Params& p) {

@@ -777,7 +777,7 @@ void registerFigures() {
     return k == "full" ? std::string("本期转为正式党员") : label(kStages, k);
   };
   figures::define(
-      {"pipeline.by_stage", "发展党员", "发展党员各阶段人数", 300,
+      {"pipeline.by_stage", "发展党员", "发展党员各阶段人数", 230,
        [cond, cellLabel](Connection& c, const figures::Query& q) {
          std::vector<figures::Cell> cells;
          for (const auto& [k, l] : kStages) {

@@ -345,7 +345,9 @@ TEST(Pipeline, FigureCountsMatchTheRecords) {
   q.from = Date{2024, 1, 1};
   q.to = Date{2024, 8, 1};
   for (auto& cell : fig.cells(*conn, q))
-    if (cell.key == "target") EXPECT_EQ(cell.count, 2);
+    if (cell.key == "target") {
+      EXPECT_EQ(cell.count, 2);
+    }
 }
 
 TEST(Pipeline, ProbationaryMemberSeesTheTaskOnTheirPage) {

@@ -151,8 +151,8 @@ figures::Figure make(const std::string& key, const std::string& title, int order
 }  // namespace
 
 void registerFigures() {
-  figures::define(make("transfer.flow", "转入转出（办结）", 500, flowCells()));
-  figures::define(make("transfer.open", "在途接转（期末）", 501, openCells()));
+  figures::define(make("transfer.flow", "转入转出（办结）", 220, flowCells()));
+  figures::define(make("transfer.open", "在途接转（期末）", 221, openCells()));
 }
 
 }  // namespace zg::transfer
