@@ -93,10 +93,10 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf) {
       int64_t roll = rng.range(0, 99);
       std::string kind = roll < 55 ? "home" : roll < 80 ? "phone" : roll < 95 ? "wechat" : "meeting";
       std::optional<std::string> problems;
-      if (rng.chance(0.06)) problems = rng.pick(kProblems), ++out.withProblems;
+      if (rng.chance(0.04)) problems = rng.pick(kProblems), ++out.withProblems;
       rows.push_back({hid, orgId, store::Value(member), visitor, iso, kind, rng.pick(kNotes), store::Value(problems),
                       nullptr, now});
-      d = addDays(d, -static_cast<int>(key ? rng.range(20, 40) : rng.range(60, 150)));
+      d = addDays(d, -static_cast<int>(key ? rng.range(20, 40) : rng.range(90, 180)));
     }
     out.households += static_cast<int>(rows.size()) > before;
   }

@@ -1,5 +1,5 @@
 // A year of visit logs 网格日志 for the demo grid: each household with a last visit gets the
-// visits leading up to it (key households about monthly, others every two to five months), by the
+// visits leading up to it (key households about monthly, others every three to six months), by the
 // contact member responsible on that date, so households.last_visited_on equals the newest log.
 // Some buildings get a building party group 楼宇党小组 so that “三必访” has households to show.
 // Deterministic for a seed and a date; one transaction, bulk inserts.
