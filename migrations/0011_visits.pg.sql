@@ -21,3 +21,4 @@ CREATE TABLE visit_logs (
 CREATE INDEX visit_logs_household ON visit_logs(household_id, visited_on);
 CREATE INDEX visit_logs_member ON visit_logs(member_id, visited_on);
 CREATE INDEX visit_logs_org ON visit_logs(org_id, visited_on);
+CREATE INDEX visit_logs_on ON visit_logs(visited_on);

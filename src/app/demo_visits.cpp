@@ -101,10 +101,19 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf) {
     out.households += static_cast<int>(rows.size()) > before;
   }
   out.visits = static_cast<int>(rows.size());
+  // Building the indexes once after the bulk insert is several times faster than keeping four
+  // indexes up to date row by row (same definitions as migration 0011).
+  static const std::vector<std::pair<std::string, std::string>> kIndexes = {
+      {"visit_logs_household", "visit_logs(household_id, visited_on)"},
+      {"visit_logs_member", "visit_logs(member_id, visited_on)"},
+      {"visit_logs_org", "visit_logs(org_id, visited_on)"},
+      {"visit_logs_on", "visit_logs(visited_on)"}};
+  for (auto& [name, on] : kIndexes) c.exec("DROP INDEX " + name);
   c.bulkInsert("visit_logs",
                {"household_id", "org_id", "member_id", "visitor_name", "visited_on", "kind", "note", "problems",
                 "created_by", "created_at"},
                rows);
+  for (auto& [name, on] : kIndexes) c.exec("CREATE INDEX " + name + " ON " + on);
 
   // Building party groups 楼宇党小组: about a third of the buildings of each area, attached to the
   // area's grid branch (or the community's organization when the area has none).

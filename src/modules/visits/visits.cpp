@@ -248,7 +248,7 @@ std::vector<Due> due(Connection& c, const Scope& scope, std::optional<int64_t> c
   }
   std::string sql =
       "SELECT h.id, h.head_name, h.building, h.unit, h.room, h.address, h.tags, h.last_visited_on, "
-      "CASE WHEN " + key + " THEN 1 ELSE 0 END, hc.member_id, m.name "
+      "CASE WHEN " + key + " THEN 1 ELSE 0 END, hc.member_id, m.name, o.name "
       "FROM households h JOIN orgs o ON o.id = h.org_id "
       "JOIN grid_buildings gb ON gb.area_id = h.area_id AND gb.building = h.building AND gb.party_org_id IS NOT NULL " +
       std::string(contactMemberId ? "JOIN" : "LEFT JOIN") +
@@ -267,6 +267,7 @@ std::vector<Due> due(Connection& c, const Scope& scope, std::optional<int64_t> c
     d.householdId = x.i64(0);
     d.headName = x.text(1);
     d.address = addressOf(x, 2);
+    d.orgName = x.text(11);
     d.lastVisitedOn = last;
     if (!x.isNull(9)) d.contactMemberId = x.i64(9), d.contactName = x.text(10);
     auto push = [&](const std::string& reason, const std::string& label, const std::string& dueOn) {
@@ -349,6 +350,7 @@ bj::object dueJson(const Due& d) {
   return {{"householdId", d.householdId},
           {"address", d.address},
           {"headName", d.headName},
+          {"orgName", d.orgName},
           {"reason", d.reason},
           {"reasonLabel", d.reasonLabel},
           {"dueOn", d.dueOn},
@@ -471,10 +473,13 @@ void registerRoutes(platform::Api& api) {
     } else if (ctx.user.memberId) {
       list = due(c, ctx.scope, *ctx.user.memberId, on);
     }
+    // Ordered by due date in C++ (reasons are computed here), so paged here too.
+    auto ps = json::pageSpec(req, {{"dueOn", "dueOn"}}, "dueOn");
     bj::array items;
-    for (auto& d : list) items.push_back(dueJson(d));
-    int64_t n = static_cast<int64_t>(items.size());
-    return json::ok(bj::object{{"items", std::move(items)}, {"total", n}, {"asOf", on.iso()}});
+    for (size_t i = static_cast<size_t>(ps.offset()); i < list.size() && items.size() < static_cast<size_t>(ps.pageSize); ++i)
+      items.push_back(dueJson(list[i]));
+    return json::ok(bj::object{{"items", std::move(items)}, {"total", static_cast<int64_t>(list.size())},
+                               {"page", ps.page}, {"pageSize", ps.pageSize}, {"asOf", on.iso()}});
   });
 }
 

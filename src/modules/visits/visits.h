@@ -52,7 +52,7 @@ std::string imageType(const std::string& bytes);
 // not visited since the lead window of a holiday opened).
 struct Due {
   int64_t householdId = 0;
-  std::string address, headName, reason, reasonLabel;
+  std::string address, headName, orgName, reason, reasonLabel;
   std::string dueOn;  // ISO date
   std::optional<std::string> lastVisitedOn, holiday;
   std::optional<int64_t> contactMemberId;

@@ -26,6 +26,7 @@ export interface DueVisit {
   householdId: number
   address: string
   headName: string
+  orgName: string
   reason: 'new_arrival' | 'difficulty' | 'holiday'
   reasonLabel: string
   dueOn: string
@@ -48,5 +49,5 @@ export const listVisits = (q: { householdId?: number; memberId?: number; from?: 
   http.get<Page<Visit>>('/api/visits', q)
 export const uploadVisitPhoto = (id: number, file: File) => http.post<{ id: number; hasPhoto: boolean }>(`/api/visits/${id}/photo`, file)
 export const visitPhotoUrl = (id: number) => `/api/visits/${id}/photo`
-export const dueVisits = (q: { orgId?: number; asOf?: string } = {}) =>
-  http.get<{ items: DueVisit[]; total: number; asOf: string }>('/api/visits/due', q)
+export const dueVisits = (q: { orgId?: number; asOf?: string; page?: number; pageSize?: number } = {}) =>
+  http.get<{ items: DueVisit[]; total: number; page: number; pageSize: number; asOf: string }>('/api/visits/due', q)
