@@ -22,6 +22,7 @@
 #include "modules/orgs/orgs.h"
 #include "modules/transfer/transfer.h"
 #include "modules/pipeline/pipeline.h"
+#include "modules/visits/visits.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
 #include "platform/json.h"
@@ -44,6 +45,7 @@ void registerSettings() {
   grid::registerSettings();
   transfer::registerSettings();
   pipeline::registerSettings();
+  visits::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -56,6 +58,7 @@ void registerFigures() {
   grid::registerFigures();
   transfer::registerFigures();
   pipeline::registerFigures();
+  visits::registerFigures();
 }
 
 namespace {
@@ -323,6 +326,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   marks::registerRoutes(api);
   grid::registerRoutes(api);
   pipeline::registerRoutes(api);
+  visits::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

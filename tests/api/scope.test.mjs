@@ -1082,6 +1082,57 @@ Object.assign(HANDLERS, {
   },
 });
 
+// Visit logs 网格日志: a visit (with a photo) in street 2's household; jd01 must not read, log
+// for, or attach to it through any visits route.
+const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]);
+async function visitSetup() {
+  const g = await gridSetup();
+  if (!S2.visit) {
+    const v = await admin.post('/api/visits', { householdId: g.household.id, kind: 'home', note: '范围测试走访', memberId: g.member.id });
+    assert.equal(v.status, 201, v.text);
+    const ph = await admin.request('POST', `/api/visits/${v.json.id}/photo`, { body: PNG });
+    assert.equal(ph.status, 200, ph.text);
+    await admin.post('/api/grid/areas/' + g.area.id + '/buildings', { building: '9', partyOrgId: g.community.id });
+    S2.visit = v.json;
+    S2.gridBefore = JSON.stringify(await admin.ok(`/api/grid/households/${g.household.id}`));
+    S2.gridAreas = JSON.stringify(await admin.ok('/api/grid/areas' + q({ orgId: g.community.id })));
+    S2.visitsBefore = JSON.stringify(await admin.ok('/api/visits' + q({ householdId: g.household.id })));
+  }
+  return S2.visit;
+}
+async function visitsUnchanged() {
+  await gridUnchanged();
+  assert.equal(JSON.stringify(await admin.ok('/api/visits' + q({ householdId: S2.grid.household.id }))), S2.visitsBefore, 'street-2 visits unchanged');
+}
+const VISIT_FIELDS = new Set([...GRID_FIELDS, 'householdId']);
+Object.assign(HANDLERS, {
+  'GET /api/visits': async () => {
+    await visitSetup();
+    assertNoLeak('visits', await jd01.get('/api/visits'));
+    assertNoLeak('visits of a street-2 member', await jd01.get('/api/visits' + q({ memberId: S2.grid.member.id })));
+    assertDenied('visits of a street-2 household', await jd01.get('/api/visits' + q({ householdId: S2.grid.household.id })), VISIT_FIELDS);
+  },
+  'POST /api/visits': async () => {
+    await visitSetup();
+    assertDenied('visit for a street-2 household', await jd01.post('/api/visits', { householdId: S2.grid.household.id, kind: 'home', note: '越权走访' }), VISIT_FIELDS);
+    await visitsUnchanged();
+  },
+  'POST /api/visits/:id/photo': async () => {
+    const v = await visitSetup();
+    assertDenied('photo on a street-2 visit', await jd01.request('POST', `/api/visits/${v.id}/photo`, { body: PNG }));
+    await visitsUnchanged();
+  },
+  'GET /api/visits/:id/photo': async () => {
+    const v = await visitSetup();
+    assertDenied('photo of a street-2 visit', await jd01.get(`/api/visits/${v.id}/photo`));
+  },
+  'GET /api/visits/due': async () => {
+    await visitSetup();
+    assertNoLeak('due visits', await jd01.get('/api/visits/due'));
+    assertDenied('due visits of a street-2 community', await jd01.get('/api/visits/due' + q({ orgId: S2.grid.community.id })));
+  },
+});
+
 // Transfers 组织关系接转: street 2's case (one street-2 member to another street-2 branch, sent;
 // and one out of the district, for the public page). Two-sided: a case jd01 sees must have one
 // side in street 1; street 2's names in it are the counterpart's and are not checked as leaks.

@@ -8,6 +8,7 @@
 #include "modules/mobile/mobile.h"
 #include "modules/transfer/transfer.h"
 #include "modules/pipeline/pipeline.h"
+#include "modules/visits/visits.h"
 #include "platform/crypto.h"
 #include "platform/json.h"
 
@@ -103,7 +104,7 @@ std::vector<Task> duesTasks(Connection& c, const Self& self, const Date& on) {
 // Each module that gives members something to do adds its source here (study 学习 will).
 const std::vector<TaskSource>& taskSources() {
   static const std::vector<TaskSource> kSources = {duesTasks, transfer::memberTasks, pipeline::meTasks,
-                                                   evaluation::memberTasks};
+                                                   evaluation::memberTasks, visits::meTasks};
   return kSources;
 }
 

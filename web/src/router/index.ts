@@ -148,6 +148,18 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'grid.myTitle' },
       },
       {
+        path: 'grid/visit/:id(\\d+)',
+        name: 'grid-visit',
+        component: () => import('@/views/visits/LogVisit.vue'),
+        meta: { title: 'visits.logTitle', menu: '/grid/mine' },
+      },
+      {
+        path: 'grid/visits',
+        name: 'grid-visits',
+        component: () => import('@/views/visits/Visits.vue'),
+        meta: { title: 'visits.title' },
+      },
+      {
         path: 'grid/households/:id(\\d+)',
         name: 'grid-household',
         component: () => import('@/views/grid/Household.vue'),
