@@ -15,6 +15,7 @@
 #include "modules/dues/dues.h"
 #include "modules/figures/figures.h"
 #include "modules/marks/marks.h"
+#include "modules/problems/problems.h"
 #include "modules/me/me.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
@@ -44,6 +45,7 @@ void registerSettings() {
   grid::registerSettings();
   transfer::registerSettings();
   pipeline::registerSettings();
+  problems::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -56,6 +58,7 @@ void registerFigures() {
   grid::registerFigures();
   transfer::registerFigures();
   pipeline::registerFigures();
+  problems::registerFigures();
 }
 
 namespace {
@@ -323,6 +326,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   marks::registerRoutes(api);
   grid::registerRoutes(api);
   pipeline::registerRoutes(api);
+  problems::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {
