@@ -95,6 +95,7 @@ ProblemsResult loadProblems(store::Database& db, const crypto::FieldCipher& ciph
     if (parent && chance(0.08)) {
       Date on = addDays(received, std::min<int64_t>(age, kd + 1));
       org = *parent;
+      member.reset();  // the street takes it over; the handler is chosen again
       state = "received";
       due = addDays(on, 5);
       escalations = 1;

@@ -419,8 +419,8 @@ std::string cardToken(Connection& c, int64_t householdId) {
   return t;
 }
 
-std::string cardsPdf(Connection& c, const Scope& scope, const std::vector<int64_t>& householdIds,
-                     const std::string& baseUrl) {
+std::string cardsPdf(Connection& c, const Scope& scope, const crypto::FieldCipher& cipher,
+                     const std::vector<int64_t>& householdIds, const std::string& baseUrl) {
   ensureSettings();
   std::string hotline = std::string(settings::get(c, "problems.hotline").as_string());
   struct Card {
@@ -431,7 +431,7 @@ std::string cardsPdf(Connection& c, const Scope& scope, const std::vector<int64_
     Params p{hid};
     std::string w = scope.where("o.path", p);
     auto r = c.query(
-        "SELECT o.name, h.building, h.unit, h.room, h.address, m.name, m.phone_mask, h.id FROM households h "
+        "SELECT o.name, h.building, h.unit, h.room, h.address, m.name, m.phone_enc, h.id FROM households h "
         "JOIN orgs o ON o.id = h.org_id LEFT JOIN household_contacts hc ON hc.household_id = h.id AND hc.to_on IS NULL "
         "LEFT JOIN members m ON m.id = hc.member_id WHERE h.id = ? AND " + w, p);
     if (r.empty()) throw Error::invalid("householdIds", "住户不存在或不在管辖范围内", "not_found");
@@ -440,7 +440,7 @@ std::string cardsPdf(Connection& c, const Scope& scope, const std::vector<int64_
     if (!x.text(1).empty()) addr += x.text(1) + "幢";
     if (!x.text(2).empty()) addr += x.text(2) + "单元";
     if (!x.text(3).empty()) addr += x.text(3) + "室";
-    cards.push_back({x.text(0), addr, x.isNull(5) ? "（待安排）" : x.text(5), x.isNull(6) ? "" : x.text(6),
+    cards.push_back({x.text(0), addr, x.isNull(5) ? "（待安排）" : x.text(5), x.isNull(6) ? "" : cipher.decrypt(x.text(6)),
                      baseUrl + "/mq/r/" + cardToken(c, hid)});
   }
   pdf::Document d;
@@ -458,7 +458,6 @@ std::string cardsPdf(Connection& c, const Scope& scope, const std::vector<int64_
     d.line(x + 10, y + 54, x + w - 10, y + 54, 0.5);
     d.text(x + 12, y + 74, "住户：" + cd.address, 10);
     d.text(x + 12, y + 96, "联户党员：" + cd.contact, 11);
-    // Phones are printed masked: the card is handed out, the full number stays in the system.
     d.text(x + 12, y + 116, "联系电话：" + (cd.phone.empty() ? std::string("—") : cd.phone), 10);
     d.text(x + 12, y + 138, "民情热线：" + hotline, 11);
     d.paragraph(x + 12, y + 160, 150, "有困难、有建议，扫右侧二维码反映，或拨打热线。", 8, 12);

@@ -88,8 +88,9 @@ void rate(store::Connection& c, const std::string& number, const std::string& se
 // The household's card token (created when missing). Inside a transaction.
 std::string cardToken(store::Connection& c, int64_t householdId);
 // The contact cards PDF for households within `scope` (Invalid "householdIds" for one outside it).
-std::string cardsPdf(store::Connection& c, const Scope& scope, const std::vector<int64_t>& householdIds,
-                     const std::string& baseUrl);
+// The contact member's phone is printed in full (decrypted): the card exists so residents can call.
+std::string cardsPdf(store::Connection& c, const Scope& scope, const crypto::FieldCipher& cipher,
+                     const std::vector<int64_t>& householdIds, const std::string& baseUrl);
 
 // The arithmetic human check: a question and a signed challenge (expires in 10 minutes, used once).
 struct Challenge {

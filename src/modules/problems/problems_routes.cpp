@@ -255,12 +255,12 @@ void registerRoutes(platform::Api& api) {
   });
 
   api.get("/api/problems/cards.pdf", Permission::MemberRead,
-          [](http::Request& req, const auth::Context& ctx, Connection& c) {
+          [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
             auto ids = idList(req.q("householdIds").value_or(""), "householdIds");
             if (ids.empty()) throw Error::invalid("householdIds", "请先选择住户");
             if (ids.size() > 400) throw Error::invalid("householdIds", "一次最多打印400户");
             store::Transaction tx(c);  // creates missing card tokens
-            std::string bytes = cardsPdf(c, ctx.scope, ids, baseUrlOf(c, req));
+            std::string bytes = cardsPdf(c, ctx.scope, *svc.cipher, ids, baseUrlOf(c, req));
             audit::record(c, ctx.actor(), {"print", "household_card", std::nullopt, ctx.scope.path(),
                                            "打印民情联系卡 " + std::to_string(ids.size()) + " 户", nullptr, nullptr});
             tx.commit();
