@@ -15,6 +15,7 @@
 #include "modules/dues/dues.h"
 #include "modules/figures/figures.h"
 #include "modules/marks/marks.h"
+#include "modules/problems/problems.h"
 #include "modules/me/me.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
@@ -46,6 +47,7 @@ void registerSettings() {
   transfer::registerSettings();
   pipeline::registerSettings();
   visits::registerSettings();
+  problems::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -59,6 +61,7 @@ void registerFigures() {
   transfer::registerFigures();
   pipeline::registerFigures();
   visits::registerFigures();
+  problems::registerFigures();
 }
 
 namespace {
@@ -327,6 +330,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   grid::registerRoutes(api);
   pipeline::registerRoutes(api);
   visits::registerRoutes(api);
+  problems::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

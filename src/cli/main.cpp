@@ -19,6 +19,7 @@
 #include "app/demo_visits.h"
 #include "app/demo_transfer.h"
 #include "app/demo_pipeline.h"
+#include "app/demo_problems.h"
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/members/members.h"
@@ -245,6 +246,9 @@ int main(int argc, char** argv) {
       auto pl = demo::loadPipeline(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
       std::cout << "demo pipeline: " << pl.applicants << " applicants (" << pl.linkedMembers << " members' histories, "
                 << pl.migrants << " migrant workers with " << pl.points << " points entries), " << pl.steps << " steps\n";
+      auto pr = demo::loadProblems(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo problems: " << pr.problems << " residents' problems (" << pr.open << " open, " << pr.overdue
+                << " overdue, " << pr.escalated << " escalated) in " << pr.seconds << " s\n";
       db->acquire()->exec("ANALYZE");
       return 0;
     }

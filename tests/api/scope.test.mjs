@@ -1363,3 +1363,87 @@ Object.assign(HANDLERS, {
     await pipelineUnchanged();
   },
 });
+
+// Residents' problems 民情: a problem of street 2's grid household (hotline, by admin) and one of
+// street 1's; jd01 can neither read nor act on street 2's, nor print its household's card.
+async function problemsS2() {
+  if (!S2.problem) {
+    const g = await gridSetup();
+    const r = await admin.post('/api/problems', { kind: '环境卫生', text: '范围测试民情乙', reporterName: '乙街道居民', phone: '13811112222', householdId: g.household.id });
+    assert.equal(r.status, 201, r.text);
+    S2.uniqueStrings.add('范围测试民情乙');
+    S2.problem = r.json;
+    S2.problemBefore = JSON.stringify(await admin.ok(`/api/problems/${r.json.id}`));
+    const r1 = await admin.post('/api/problems', { kind: '环境卫生', text: '范围测试民情甲', reporterName: '甲街道居民', householdId: S1.grid.household.id });
+    assert.equal(r1.status, 201, r1.text);
+    S1.problem = r1.json;
+  }
+  return S2.problem;
+}
+async function problemsUnchanged() {
+  if (!S2.problem) return;
+  assert.equal(JSON.stringify(await admin.ok(`/api/problems/${S2.problem.id}`)), S2.problemBefore, 'street-2 problem unchanged');
+}
+const PROBLEM_FIELDS = new Set([...ORG_FIELDS, 'householdId', 'householdIds', 'memberId']);
+const problemWrite = (sub, body) => async () => {
+  const p = await problemsS2();
+  assertDenied(`problem ${sub}`, await jd01.post(`/api/problems/${p.id}/${sub}`, body), PROBLEM_FIELDS);
+  await problemsUnchanged();
+};
+Object.assign(HANDLERS, {
+  'GET /api/problems/kinds': async () => assertNoLeak('problem kinds', await jd01.get('/api/problems/kinds')),
+  'GET /api/problems': async () => {
+    await problemsS2();
+    const r = await jd01.get('/api/problems' + q({ pageSize: 200 }));
+    assert.equal(r.status, 200, r.text);
+    assertNoLeak('problems', r);
+    assert.ok(r.json.items.some((x) => x.id === S1.problem.id), 'own problem listed');
+    assert.ok(!r.json.items.some((x) => x.id === S2.problem.id), 'street-2 problem not listed');
+    assertNoLeak('problems q', await jd01.get('/api/problems' + q({ q: '范围测试民情乙' })));
+    assertDenied('problems orgId', await jd01.get('/api/problems' + q({ orgId: S2.root.id })));
+  },
+  'GET /api/problems/:id': async () => {
+    const p = await problemsS2();
+    assertDenied('problem', await jd01.get(`/api/problems/${p.id}`));
+  },
+  'GET /api/problems/cards.pdf': async () => {
+    const g = await gridSetup();
+    assertDenied('cards', await jd01.get('/api/problems/cards.pdf' + q({ householdIds: String(g.household.id) })), PROBLEM_FIELDS);
+  },
+  'POST /api/problems': async () => {
+    const g = await gridSetup();
+    assertDenied('problem for street-2 household', await jd01.post('/api/problems', { kind: '其他', text: '越权', phone: '13800000000', householdId: g.household.id }), PROBLEM_FIELDS);
+    assertDenied('problem at street-2 org', await jd01.post('/api/problems', { kind: '其他', text: '越权', phone: '13800000000', orgId: S2.root.id }), PROBLEM_FIELDS);
+  },
+  'POST /api/problems/:id/assign': async () => {
+    await problemWrite('assign', { orgId: S1.root.id })();
+    // Nor can an own problem be handed to a street-2 organization or member.
+    assertDenied('problem assign to street 2', await jd01.post(`/api/problems/${S1.problem.id}/assign`, { orgId: S2.root.id }), PROBLEM_FIELDS);
+    assertDenied('problem assign street-2 member', await jd01.post(`/api/problems/${S1.problem.id}/assign`, { memberId: S2.grid.member.id }), PROBLEM_FIELDS);
+  },
+  'POST /api/problems/:id/start': problemWrite('start', {}),
+  'POST /api/problems/:id/escalate': problemWrite('escalate', {}),
+  'POST /api/problems/:id/answer': problemWrite('answer', { answer: '越权答复' }),
+  'POST /api/problems/:id/close': problemWrite('close', { satisfaction: 'satisfied' }),
+  'GET /api/public/problems/challenge': async () => assertNoLeak('problem challenge', await jd01.get('/api/public/problems/challenge')),
+  'GET /api/public/problems/cards/:token': async () => {
+    assert.equal((await jd01.get(`/api/public/problems/cards/${'0'.repeat(32)}`)).status, 404);
+  },
+  'POST /api/public/problems': async () => {
+    // Without a solved human check nothing is created.
+    const r = await jd01.post('/api/public/problems', { kind: '其他', text: '越权', phone: '13800000000', challenge: 'x.y.z', answer: '1' });
+    assert.equal(r.status, 400);
+    assert.equal(r.json.field, 'answer');
+  },
+  'GET /api/public/problems/:number': async () => {
+    const p = await problemsS2();
+    // The number alone (without its secret) opens nothing.
+    assert.equal((await jd01.get(`/api/public/problems/${p.number}` + q({ secret: '00000000' }))).status, 404);
+    assert.equal((await jd01.get(`/api/public/problems/${p.number}`)).status, 404);
+  },
+  'POST /api/public/problems/:number/rate': async () => {
+    const p = await problemsS2();
+    assert.equal((await jd01.post(`/api/public/problems/${p.number}/rate`, { secret: '00000000', satisfaction: 'unsatisfied' })).status, 404);
+    await problemsUnchanged();
+  },
+});

@@ -32,4 +32,9 @@ export const PUBLIC_ROUTES = new Set([
   'GET /api/public/transfers/:code',
   'POST /api/public/transfers/:code/receipt',
   'GET /api/public/branches/:token',
+  'GET /api/public/problems/challenge',
+  'GET /api/public/problems/cards/:token',
+  'POST /api/public/problems',
+  'GET /api/public/problems/:number',
+  'POST /api/public/problems/:number/rate',
 ]);

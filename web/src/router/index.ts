@@ -35,6 +35,18 @@ export const routes: RouteRecordRaw[] = [
     meta: { public: true, title: 'publicBranch.title' },
   },
   {
+    path: '/mq/r/:token([0-9a-f]{32})',
+    name: 'problems-public-card',
+    component: () => import('@/views/problems/public.vue'),
+    meta: { public: true, title: 'problems.public.title' },
+  },
+  {
+    path: '/mq',
+    name: 'problems-public',
+    component: () => import('@/views/problems/public.vue'),
+    meta: { public: true, title: 'problems.public.title' },
+  },
+  {
     path: '/t/:code',
     name: 'transfer-receipt',
     component: () => import('@/views/transfer/receipt.vue'),
@@ -164,6 +176,18 @@ export const routes: RouteRecordRaw[] = [
         name: 'grid-household',
         component: () => import('@/views/grid/Household.vue'),
         meta: { title: 'grid.householdTitle' },
+      },
+      {
+        path: 'problems',
+        name: 'problems',
+        component: () => import('@/views/problems/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'problems.title' },
+      },
+      {
+        path: 'problems/:id(\\d+)',
+        name: 'problem-detail',
+        component: () => import('@/views/problems/detail.vue'),
+        meta: { perm: Perm.MemberRead, title: 'problems.detailTitle', menu: '/problems' },
       },
       {
         path: 'transfers',
