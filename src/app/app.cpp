@@ -18,6 +18,7 @@
 #include "modules/me/me.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
+#include "modules/mobilize/mobilize.h"
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
 #include "modules/transfer/transfer.h"
@@ -44,6 +45,7 @@ void registerSettings() {
   grid::registerSettings();
   transfer::registerSettings();
   pipeline::registerSettings();
+  mobilize::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -323,6 +325,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   marks::registerRoutes(api);
   grid::registerRoutes(api);
   pipeline::registerRoutes(api);
+  mobilize::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

@@ -24,6 +24,7 @@
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
+#include "platform/notify.h"
 #include "platform/tabular.h"
 #include "store/db.h"
 
@@ -185,6 +186,8 @@ int main(int argc, char** argv) {
       if (sc.staticDir.empty()) sc.staticDir = defaultWebDir(argv[0]);
       sc.logRequests = !quiet;
       spdlog::info("database {}; web app {}", db->description(), sc.staticDir.empty() ? "(none)" : sc.staticDir);
+      notify::Sender notifier(*db, g.cipher());  // drains the notification outbox (platform/notify.h)
+      notifier.start();
       http::Server server(sc, std::move(application.router));
       server.run();
       return 0;
