@@ -23,7 +23,7 @@ CREATE TABLE notify_outbox (
   sent_at         TEXT
 );
 CREATE INDEX notify_outbox_due ON notify_outbox(state, next_attempt_at);
-CREATE INDEX notify_outbox_ref ON notify_outbox(ref_kind, ref_id);
+CREATE INDEX notify_outbox_ref ON notify_outbox(ref_kind, ref_id, member_id);
 CREATE INDEX notify_outbox_path ON notify_outbox(org_path, id);
 
 CREATE TABLE mobilizations (

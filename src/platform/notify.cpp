@@ -179,9 +179,16 @@ int drainOnce(store::Database& db, const crypto::FieldCipher& cipher) {
       "SELECT id, phone_enc, body_enc, preview, phone_mask, attempts, ref_kind, ref_id, recipient_name "
       "FROM notify_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
       {nowIso(), batch});
-  int n = 0;
+  // Send the batch, then record every outcome in one transaction (a crash in between sends those
+  // messages again: at-least-once, the usual SMS-gateway contract).
+  struct Outcome {
+    int64_t id, attempts;
+    std::optional<std::string> error;
+    std::string sentAt;
+  };
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(due.size());
   for (auto row : due) {
-    ++n;
     int64_t id = row.i64(0);
     int64_t attempts = row.i64(5) + 1;
     std::optional<std::string> error;
@@ -202,21 +209,26 @@ int drainOnce(store::Database& db, const crypto::FieldCipher& cipher) {
     } else {
       spdlog::info("notify[log] #{} to {} {}: {}", id, row.text(8), row.optText(4).value_or(""), row.text(3));
     }
-    store::Transaction tx(*c);
-    if (!error) {
+    outcomes.push_back({id, attempts, error, nowIso()});
+  }
+  if (outcomes.empty()) return 0;
+  store::Transaction tx(*c);
+  for (const auto& o : outcomes) {
+    if (!o.error) {
       c->exec("UPDATE notify_outbox SET state = 'sent', attempts = ?, sent_at = ?, driver = ?, last_error = NULL "
               "WHERE id = ?",
-              {attempts, nowIso(), driver, id});
-    } else if (attempts >= maxAttempts) {
+              {o.attempts, o.sentAt, driver, o.id});
+    } else if (o.attempts >= maxAttempts) {
       c->exec("UPDATE notify_outbox SET state = 'failed', attempts = ?, last_error = ?, driver = ? WHERE id = ?",
-              {attempts, *error, driver, id});
+              {o.attempts, *o.error, driver, o.id});
     } else {
-      long long wait = static_cast<long long>(base) * (1LL << std::min<int64_t>(attempts - 1, 20));
+      long long wait = static_cast<long long>(base) * (1LL << std::min<int64_t>(o.attempts - 1, 20));
       c->exec("UPDATE notify_outbox SET attempts = ?, last_error = ?, next_attempt_at = ?, driver = ? WHERE id = ?",
-              {attempts, *error, isoAfterSeconds(wait), driver, id});
+              {o.attempts, *o.error, isoAfterSeconds(wait), driver, o.id});
     }
-    tx.commit();
   }
+  tx.commit();
+  int n = static_cast<int>(outcomes.size());
   return n;
 }
 

@@ -54,7 +54,8 @@ void enqueueMany(store::Connection& c, const crypto::FieldCipher& cipher, const 
 int64_t cancel(store::Connection& c, const std::string& refKind, int64_t refId);
 
 // Sends the due pending messages (up to notify.batch_size) through the configured driver.
-// Returns how many were attempted. Each row is updated in its own short transaction.
+// Returns how many were attempted. The batch is sent first, then every outcome is recorded in one
+// transaction (at-least-once delivery).
 int drainOnce(store::Database& db, const crypto::FieldCipher& cipher);
 
 // Counts by state for a reference (e.g. one mobilization): pending, sent, failed, cancelled.
