@@ -154,6 +154,24 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'grid.householdTitle' },
       },
       {
+        path: 'mobilize',
+        name: 'mobilize',
+        component: () => import('@/views/mobilize/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'mobilize.title' },
+      },
+      {
+        path: 'mobilize/:id(\\d+)',
+        name: 'mobilize-detail',
+        component: () => import('@/views/mobilize/Detail.vue'),
+        meta: { perm: Perm.MemberRead, title: 'mobilize.title' },
+      },
+      {
+        path: 'notify/outbox',
+        name: 'notify-outbox',
+        component: () => import('@/views/mobilize/Outbox.vue'),
+        meta: { perm: Perm.AuditRead, title: 'mobilize.outboxTitle' },
+      },
+      {
         path: 'transfers',
         name: 'transfers',
         component: () => import('@/views/transfer/index.vue'),
