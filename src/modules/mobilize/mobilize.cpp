@@ -145,20 +145,32 @@ bj::object summary(Connection& c, int64_t id) {
 
 bj::object detail(Connection& c, int64_t id) {
   bj::object o = summary(c, id);
+  // Message states by member, read apart from the members (two index scans, no join whose plan
+  // depends on PostgreSQL's statistics of a table just filled in the same transaction).
+  struct State {
+    bj::value state, sentAt, error;
+  };
+  std::map<int64_t, State> states;
+  auto ob = c.query("SELECT member_id, state, sent_at, last_error FROM notify_outbox WHERE ref_kind = 'mobilization' "
+                    "AND ref_id = ?",
+                    {id});
+  for (auto x : ob)
+    if (!x.isNull(0)) states[x.i64(0)] = {bj::value(x.text(1)), json::fromValue(x[2]), json::fromValue(x[3])};
   std::map<int64_t, bj::array> members;
-  for (auto x : c.query(
-           "SELECT mm.team_id, mm.member_id, mem.name, mem.phone_mask, mm.is_leader, ob.state, ob.sent_at, ob.last_error "
-           "FROM mobilization_members mm JOIN members mem ON mem.id = mm.member_id "
-           "LEFT JOIN notify_outbox ob ON ob.ref_kind = 'mobilization' AND ob.ref_id = mm.mobilization_id "
-           "AND ob.member_id = mm.member_id WHERE mm.mobilization_id = ? ORDER BY mm.team_id, mm.is_leader DESC, mm.id",
-           {id}))
+  for (auto x : c.query("SELECT mm.team_id, mm.member_id, mem.name, mem.phone_mask, mm.is_leader "
+                        "FROM mobilization_members mm JOIN members mem ON mem.id = mm.member_id "
+                        "WHERE mm.mobilization_id = ? ORDER BY mm.team_id, mm.is_leader DESC, mm.id",
+                        {id})) {
+    auto st = states.find(x.i64(1));
+    bool has = st != states.end();
     members[x.i64(0)].push_back({{"memberId", x.i64(1)},
                                  {"name", x.text(2)},
                                  {"phoneMasked", json::fromValue(x[3])},
                                  {"leader", x.i64(4) != 0},
-                                 {"messageState", json::fromValue(x[5])},
-                                 {"sentAt", json::fromValue(x[6])},
-                                 {"error", json::fromValue(x[7])}});
+                                 {"messageState", has ? st->second.state : bj::value(nullptr)},
+                                 {"sentAt", has ? st->second.sentAt : bj::value(nullptr)},
+                                 {"error", has ? st->second.error : bj::value(nullptr)}});
+  }
   bj::array teams;
   for (auto x : c.query(
            "SELECT t.id, t.seq, t.name, t.area_id, t.org_id, o.name, t.leader_member_id, m.name, m.phone_mask, "
