@@ -16,6 +16,7 @@
 #include "app/demo_evaluation.h"
 #include "app/demo_marks.h"
 #include "app/demo_grid.h"
+#include "app/demo_mobilize.h"
 #include "app/demo_transfer.h"
 #include "app/demo_pipeline.h"
 #include "core/error.h"
@@ -237,6 +238,8 @@ int main(int argc, char** argv) {
       std::cout << "demo grid: " << gr.areas << " areas, " << gr.groups << " groups, " << gr.households << " households ("
                 << gr.keyHouseholds << " key, " << gr.uncovered << " without a contact), " << gr.contactMembers
                 << " contact members in " << gr.seconds << " s\n";
+      auto mz = demo::loadMobilizations(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo mobilization: " << mz.mobilizations << " mobilizations, " << mz.teams << " teams, " << mz.members << " members, " << mz.sent << " messages sent\n";
       auto tr = demo::loadTransfers(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
       std::cout << "demo transfers: " << tr.completedWithin << " completed within the district, " << tr.completedOut
                 << " out of it, " << tr.open << " open (" << tr.overdue << " overdue), " << tr.closedOther
