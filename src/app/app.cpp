@@ -19,6 +19,7 @@
 #include "modules/me/me.h"
 #include "modules/members/members.h"
 #include "modules/mobile/mobile.h"
+#include "modules/mobilize/mobilize.h"
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
 #include "modules/transfer/transfer.h"
@@ -48,6 +49,7 @@ void registerSettings() {
   pipeline::registerSettings();
   visits::registerSettings();
   problems::registerSettings();
+  mobilize::registerSettings();
 }
 
 // Figures 统计 (platform/figures.h): each module defines its own; the figures module serves them.
@@ -331,6 +333,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   pipeline::registerRoutes(api);
   visits::registerRoutes(api);
   problems::registerRoutes(api);
+  mobilize::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

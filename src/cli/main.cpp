@@ -17,6 +17,7 @@
 #include "app/demo_marks.h"
 #include "app/demo_grid.h"
 #include "app/demo_visits.h"
+#include "app/demo_mobilize.h"
 #include "app/demo_transfer.h"
 #include "app/demo_pipeline.h"
 #include "app/demo_problems.h"
@@ -26,6 +27,7 @@
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
+#include "platform/notify.h"
 #include "platform/tabular.h"
 #include "store/db.h"
 
@@ -187,6 +189,8 @@ int main(int argc, char** argv) {
       if (sc.staticDir.empty()) sc.staticDir = defaultWebDir(argv[0]);
       sc.logRequests = !quiet;
       spdlog::info("database {}; web app {}", db->description(), sc.staticDir.empty() ? "(none)" : sc.staticDir);
+      notify::Sender notifier(*db, g.cipher());  // drains the notification outbox (platform/notify.h)
+      notifier.start();
       http::Server server(sc, std::move(application.router));
       server.run();
       return 0;
@@ -239,6 +243,8 @@ int main(int argc, char** argv) {
       auto vi = demo::loadVisits(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
       std::cout << "demo visits: " << vi.visits << " visit logs (" << vi.households << " households, " << vi.withProblems
                 << " with problems), " << vi.buildingGroups << " building party groups in " << vi.seconds << " s\n";
+      auto mz = demo::loadMobilizations(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      std::cout << "demo mobilization: " << mz.mobilizations << " mobilizations, " << mz.teams << " teams, " << mz.members << " members, " << mz.sent << " messages sent\n";
       auto tr = demo::loadTransfers(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
       std::cout << "demo transfers: " << tr.completedWithin << " completed within the district, " << tr.completedOut
                 << " out of it, " << tr.open << " open (" << tr.overdue << " overdue), " << tr.closedOther

@@ -1445,5 +1445,58 @@ Object.assign(HANDLERS, {
     const p = await problemsS2();
     assert.equal((await jd01.post(`/api/public/problems/${p.number}/rate`, { secret: '00000000', satisfaction: 'unsatisfied' })).status, 404);
     await problemsUnchanged();
+// Mobilization 一键动员: a mobilization of a street-2 community (made by admin); jd01 must not
+// read, preview, form, close or cancel it, and street users do not read the outbox.
+async function mobilizeSetup() {
+  if (!S2.mobilization) {
+    const g = await gridSetup();
+    const r = await admin.post('/api/mobilize', { orgId: g.community.id, title: '范围测试动员乙', teamSize: 5 });
+    assert.equal(r.status, 201, r.text);
+    S2.mobilization = r.json;
+    S2.mobilizationBefore = JSON.stringify((({ teams, ...rest }) => ({ ...rest, messages: undefined, teams: teams.map((t) => t.id) }))(r.json));
+  }
+  return S2.mobilization;
+}
+async function mobilizeUnchanged() {
+  const now = await admin.ok(`/api/mobilize/${S2.mobilization.id}`);
+  assert.equal(JSON.stringify((({ teams, ...rest }) => ({ ...rest, messages: undefined, teams: teams.map((t) => t.id) }))(now)), S2.mobilizationBefore, 'street-2 mobilization unchanged');
+}
+Object.assign(HANDLERS, {
+  'GET /api/mobilize': async () => {
+    const m = await mobilizeSetup();
+    const r = await jd01.get('/api/mobilize' + q({ pageSize: 100 }));
+    assertNoLeak('mobilize list', r);
+    assert.ok(!r.json.items.some((x) => x.id === m.id || x.title === m.title), 'street-2 mobilization listed');
+  },
+  'GET /api/mobilize/preview': async () => {
+    const g = await gridSetup();
+    assertDenied('mobilize preview', await jd01.get('/api/mobilize/preview' + q({ orgId: g.community.id, teamSize: 5 })));
+  },
+  'POST /api/mobilize': async () => {
+    const g = await gridSetup();
+    await mobilizeSetup();
+    assertDenied('mobilize form', await jd01.post('/api/mobilize', { orgId: g.community.id, title: '越权动员', teamSize: 5 }));
+    assertDenied('mobilize form street 2', await jd01.post('/api/mobilize', { orgId: jd02.user.orgId, title: '越权动员', teamSize: 5 }));
+    await mobilizeUnchanged();
+  },
+  'GET /api/mobilize/:id': async () => {
+    const m = await mobilizeSetup();
+    assertDenied('mobilize read', await jd01.get(`/api/mobilize/${m.id}`));
+  },
+  'POST /api/mobilize/:id/close': async () => {
+    const m = await mobilizeSetup();
+    assertDenied('mobilize close', await jd01.post(`/api/mobilize/${m.id}/close`, { note: '越权' }));
+    await mobilizeUnchanged();
+  },
+  'POST /api/mobilize/:id/cancel': async () => {
+    const m = await mobilizeSetup();
+    assertDenied('mobilize cancel', await jd01.post(`/api/mobilize/${m.id}/cancel`, {}));
+    await mobilizeUnchanged();
+  },
+  'GET /api/notify/outbox': async () => {
+    await mobilizeSetup();
+    const r = await jd01.get('/api/notify/outbox');
+    assertDenied('outbox', r);
+    assert.equal(r.status, 403);
   },
 });

@@ -188,6 +188,22 @@ export const routes: RouteRecordRaw[] = [
         name: 'problem-detail',
         component: () => import('@/views/problems/detail.vue'),
         meta: { perm: Perm.MemberRead, title: 'problems.detailTitle', menu: '/problems' },
+        path: 'mobilize',
+        name: 'mobilize',
+        component: () => import('@/views/mobilize/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'mobilize.title' },
+      },
+      {
+        path: 'mobilize/:id(\\d+)',
+        name: 'mobilize-detail',
+        component: () => import('@/views/mobilize/Detail.vue'),
+        meta: { perm: Perm.MemberRead, title: 'mobilize.title' },
+      },
+      {
+        path: 'notify/outbox',
+        name: 'notify-outbox',
+        component: () => import('@/views/mobilize/Outbox.vue'),
+        meta: { perm: Perm.AuditRead, title: 'mobilize.outboxTitle' },
       },
       {
         path: 'transfers',
