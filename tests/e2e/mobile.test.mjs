@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loginAs } from '../lib/client.mjs';
 import { useBrowser, srv, admin, shot, loginPage, opts } from '../lib/browser.mjs';
-import { children, idNumber } from '../lib/fixtures.mjs';
+import { children, idNumber, today } from '../lib/fixtures.mjs';
 
 useBrowser('mobile');
 
@@ -22,7 +22,8 @@ test('流动党员: overdue member, log a contact in the drawer, leaves the over
     fullOn: '2006-07-01',
   });
   assert.equal(m.status, 201, m.text);
-  const since = new Date(Date.now() - 200 * 86400_000).toISOString().slice(0, 10);
+  // 200 days before the server's today (Asia/Shanghai), not the UTC day: after 16:00 UTC they differ.
+  const since = new Date(Date.parse(today() + 'T00:00:00Z') - 200 * 86400_000).toISOString().slice(0, 10);
   const r = await jd01.post('/api/mobile/records', { memberId: m.json.id, direction: 'outflow', place: '广东省深圳市南山区', sinceDate: since });
   assert.equal(r.status, 201, r.text);
 
