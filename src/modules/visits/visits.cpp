@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "modules/grid/grid.h"
 #include "modules/orgs/orgs.h"
+#include "modules/problems/problems.h"
 #include "platform/audit.h"
 #include "platform/figures.h"
 #include "platform/importer.h"
@@ -152,7 +153,7 @@ std::string imageType(const std::string& b) {
   return "";
 }
 
-int64_t logVisit(Connection& c, const auth::Context& ctx, const VisitInput& in) {
+int64_t logVisit(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, const VisitInput& in) {
   auto h = findHousehold(c, in.householdId);
   bool staff = isStaff(ctx);
   if (!h || (staff ? !ctx.scope.contains(h->orgPath) : !seesHousehold(ctx, *h)))
@@ -190,6 +191,30 @@ int64_t logVisit(Connection& c, const auth::Context& ctx, const VisitInput& in) 
       "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
       {h->id, h->orgId, Value(memberId), visitor, in.visitedOn.iso(), in.kind, in.note, Value(in.problems), ctx.user.id,
        now})->asInt();
+  if (in.problems) {
+    // The problems found become a residents' problem 民情 of the household. The caller may log for
+    // this household (checked above), so the household's community is the scope to open it in.
+    auto kinds = problems::kinds(c);
+    std::string kind = in.problemKind.value_or("");
+    if (kind.empty()) kind = kinds.empty() ? "" : kinds.back().first;
+    for (auto& k : kinds)
+      if (!in.problemKind && k.first == "其他") kind = k.first;
+    problems::OpenInput pi;
+    pi.source = "visit";
+    pi.kind = kind;
+    pi.text = *in.problems;
+    pi.reporterName = h->headName.empty() ? visitor : h->headName;
+    pi.householdId = h->id;
+    try {
+      auto opened = problems::open(c, Scope(h->orgPath), ctx.actor(), cipher, pi, today());
+      c.exec("UPDATE visit_logs SET problem_id = ? WHERE id = ?", {opened.id, id});
+    } catch (const Error& e) {
+      // Name the visit form's fields, not the problem's.
+      if (e.field() == "kind" || e.field() == "text")
+        throw Error(e.kind(), e.code(), e.message(), e.field() == "kind" ? "problemKind" : "problems");
+      throw;
+    }
+  }
   // last_visited_on only moves forward: logging an old visit late does not hide a newer one.
   c.exec("UPDATE households SET last_visited_on = ? WHERE id = ? AND (last_visited_on IS NULL OR last_visited_on < ?)",
          {in.visitedOn.iso(), h->id, in.visitedOn.iso()});
@@ -341,6 +366,7 @@ VisitInput parseInput(const json::Form& f) {
   in.kind = f.text("kind", "走访方式", 20).value_or("");
   in.note = f.text("note", "走访情况", 500).value_or("");
   in.problems = f.text("problems", "发现问题", 500);
+  in.problemKind = f.text("problemKind", "问题类别", 20);
   if (in.problems && in.problems->empty()) in.problems.reset();
   in.memberId = f.integer("memberId", "走访党员", 1, INT64_MAX);
   return in;
@@ -365,11 +391,12 @@ bj::object dueJson(const Due& d) {
 void registerRoutes(platform::Api& api) {
   ensureSettings();
   // Log a visit: staff for any household in scope, a member for the households it looks after.
-  api.postAny("/api/visits", [](http::Request& req, const auth::Context& ctx, Connection& c) {
+  platform::Services svc = api.services();
+  api.postAny("/api/visits", [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
     json::Form f(req.body);
     VisitInput in = parseInput(f);
     store::Transaction tx(c);
-    int64_t id = logVisit(c, ctx, in);
+    int64_t id = logVisit(c, ctx, *svc.cipher, in);
     auto r = c.query(std::string(kVisitSelect) + "WHERE v.id = ?", {id});
     tx.commit();
     return json::ok(visitJson(r.front()), 201);

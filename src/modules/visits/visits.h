@@ -16,6 +16,7 @@
 #include "core/checks.h"
 #include "modules/me/me.h"
 #include "platform/api.h"
+#include "platform/crypto.h"
 
 namespace zg::visits {
 
@@ -36,11 +37,15 @@ struct VisitInput {
   std::string note;
   std::optional<std::string> problems;
   std::optional<int64_t> memberId;  // staff only: the member who visited (default: the caller's own)
+  std::optional<std::string> problemKind;  // kind of the problem opened from `problems` (default 其他)
 };
 // Logs a visit inside the caller's transaction, audited. Invalid on "householdId" (not visible, or
 // for a member login not currently theirs), "visitedOn" (future / before the household existed),
-// "kind", "memberId". Moves households.last_visited_on forward to visitedOn (never back).
-int64_t logVisit(store::Connection& c, const auth::Context& ctx, const VisitInput& in);
+// "kind", "memberId". Moves households.last_visited_on forward to visitedOn (never back). When the
+// visit found problems, they become a residents' problem 民情 (problems::open, source "visit", routed
+// to the household's community and contact member) linked from the log (problem_id).
+int64_t logVisit(store::Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher,
+                 const VisitInput& in);
 // Stores `bytes` (JPEG, PNG or WebP, at most visits.photo_max_kb) as the visit's photo in `files`;
 // Invalid on "photo" otherwise. Only the visit's author or staff in scope.
 void attachPhoto(store::Connection& c, const auth::Context& ctx, int64_t visitId, const std::string& bytes);

@@ -116,6 +116,43 @@ TEST(Visits, BadInputNamesTheField) {
   EXPECT_EQ(r.body.at("visitedOn").as_string(), today().iso());
 }
 
+TEST(Visits, ProblemsFoundBecomeAResidentsProblemOfTheHousehold) {
+  Fixture f;
+  f.t.login("lh1", "Member1234");
+  // A visit without problems opens nothing.
+  ASSERT_EQ(f.visit(f.h1, today().iso()).status, 201);
+  auto c = f.t.db->acquire();
+  EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM resident_problems")->asInt(), 0);
+  // The contact member (a member login, no member.read) logs problems found: one problem, source
+  // "visit", of the household, at its community, handled by its contact member, linked from the log.
+  auto r = f.t.call("POST", "/api/visits",
+                    bj::object{{"householdId", f.h1}, {"kind", "home"}, {"problems", "楼道灯坏了一个月"}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  ASSERT_TRUE(r.body.at("problemId").is_int64()) << r.raw;
+  auto p = c->query("SELECT source, kind, body, household_id, org_id, contact_member_id FROM resident_problems WHERE id = ?",
+                    {r.body.at("problemId").as_int64()});
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p.front().text(0), "visit");
+  EXPECT_EQ(p.front().text(1), "其他");
+  EXPECT_EQ(p.front().text(2), "楼道灯坏了一个月");
+  EXPECT_EQ(p.front().i64(3), f.h1);
+  EXPECT_EQ(p.front().i64(4), f.community1);
+  EXPECT_EQ(p.front().i64(5), f.m1);
+  // A kind from the list is kept; an unknown one names the visit form's field and logs nothing.
+  r = f.t.call("POST", "/api/visits", bj::object{{"householdId", f.h1}, {"kind", "home"}, {"problems", "垃圾桶满溢"},
+                                                 {"problemKind", "环境卫生"}});
+  ASSERT_EQ(r.status, 201) << r.raw;
+  EXPECT_EQ(c->scalar("SELECT kind FROM resident_problems WHERE id = ?", {r.body.at("problemId").as_int64()})->asText(),
+            "环境卫生");
+  int64_t visits = c->scalar("SELECT COUNT(*) FROM visit_logs")->asInt();
+  r = f.t.call("POST", "/api/visits", bj::object{{"householdId", f.h1}, {"kind", "home"}, {"problems", "噪音"},
+                                                 {"problemKind", "不存在的类别"}});
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.at("field").as_string(), "problemKind");
+  EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM visit_logs")->asInt(), visits);
+  EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM resident_problems")->asInt(), 2);
+}
+
 TEST(Visits, AContactLogsOnlyForTheHouseholdsItLooksAfterNow) {
   Fixture f;
   f.t.login("lh2", "Member1234");
