@@ -1445,6 +1445,9 @@ Object.assign(HANDLERS, {
     const p = await problemsS2();
     assert.equal((await jd01.post(`/api/public/problems/${p.number}/rate`, { secret: '00000000', satisfaction: 'unsatisfied' })).status, 404);
     await problemsUnchanged();
+  },
+});
+
 // Mobilization 一键动员: a mobilization of a street-2 community (made by admin); jd01 must not
 // read, preview, form, close or cancel it, and street users do not read the outbox.
 async function mobilizeSetup() {

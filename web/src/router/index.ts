@@ -188,6 +188,8 @@ export const routes: RouteRecordRaw[] = [
         name: 'problem-detail',
         component: () => import('@/views/problems/detail.vue'),
         meta: { perm: Perm.MemberRead, title: 'problems.detailTitle', menu: '/problems' },
+      },
+      {
         path: 'mobilize',
         name: 'mobilize',
         component: () => import('@/views/mobilize/index.vue'),
