@@ -60,7 +60,11 @@ test('a contact logs a visit; the last visit and the coverage count move', async
   assert.equal(r.status, 201, r.text);
   assert.equal(r.json.visitedOn, daysFromToday(0));
   assert.equal(r.json.visitorName, '走访党员0');
-  assert.equal(r.json.problemId, null);
+  // The problem found became a residents' problem of the household (source visit).
+  assert.equal(typeof r.json.problemId, 'number', r.text);
+  const problem = await admin.ok(`/api/problems/${r.json.problemId}`);
+  assert.equal(problem.source, 'visit');
+  assert.equal(problem.householdId, hs[0].id);
   assert.equal((await admin.ok(`/api/grid/households/${hs[0].id}`)).lastVisitedOn, daysFromToday(0));
   assert.equal(await keyUnvisited(), 1);
   // An older visit logged later keeps the last visit.
