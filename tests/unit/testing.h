@@ -5,9 +5,12 @@
 #include <boost/json.hpp>
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "app/app.h"
@@ -38,8 +41,11 @@ inline std::string idNumber(int seq, const std::string& birth = "19800101") {
 class TestApp {
  public:
   TestApp() {
-    dir_ = std::filesystem::temp_directory_path() / ("zgtest-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    std::filesystem::create_directories(dir_);
+    // A fresh directory of its own (mkdtemp): a name made from the pid could meet a directory left
+    // behind by an earlier, killed process with the same pid, and its database.
+    std::string dir = (std::filesystem::temp_directory_path() / "zgtest-XXXXXX").string();
+    if (!::mkdtemp(dir.data())) throw std::runtime_error("mkdtemp failed for " + dir);
+    dir_ = dir;
     db = store::open((dir_ / "t.db").string());
     store::migrate(*db);
     app::registerSettings();
@@ -113,10 +119,6 @@ class TestApp {
   std::unique_ptr<app::App> app;
 
  private:
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
   std::filesystem::path dir_;
   std::string token_, csrf_;
 };
