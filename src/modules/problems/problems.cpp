@@ -277,7 +277,10 @@ Opened open(Connection& c, const Scope& scope, const auth::Actor& actor, const c
                    .i64(0);
   event(c, id, "open", state, orgId, actor.name, std::nullopt);
   auto path = c.query("SELECT path FROM orgs WHERE id = ?", {orgId}).front().text(0);
-  if (memberId) notifyMember(c, cipher, id, *memberId, due, path);
+  // The contact member hears of it, unless they are the one who recorded it (a visit they logged).
+  bool self = memberId && actor.userId &&
+              !c.query("SELECT id FROM users WHERE id = ? AND member_id = ?", {actor.userId, *memberId}).empty();
+  if (memberId && !self) notifyMember(c, cipher, id, *memberId, due, path);
   audit::record(c, actor,
                 {"create", "resident_problem", id, path, "受理民情 " + number + "（" + in.kind + "）", nullptr,
                  bj::object{{"number", number}, {"source", in.source}, {"kind", in.kind}, {"orgId", orgId},

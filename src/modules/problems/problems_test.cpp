@@ -214,9 +214,9 @@ TEST(Problems, TwoSweepsMoveEachItemOnceAndAuditOnce) {
   EXPECT_TRUE(audit::verify(*a).ok);
 }
 
-// A person who acts on a stale view after the sweep moved the item gets 409 "version", not a
-// second move.
-TEST(Problems, EscalatingWhatTheSweepAlreadyMovedIsAConflict) {
+// The sweep's UPDATE is conditional on the row it read: a problem answered between the read and
+// the move stays where it is, with no event and no audit entry.
+TEST(Problems, SweepLeavesWhatChangedSinceItWasRead) {
   Fixture f;
   int64_t id = f.hotline(f.hh).body.at("id").as_int64();
   auto c = f.t.db->acquire();
@@ -271,7 +271,10 @@ TEST(Problems, ContactMemberGetsTaskAnswersOrPassesBack) {
   ASSERT_EQ(r.status, 200) << r.raw;
   int problemTasks = 0;
   for (const auto& t : r.body.at("tasks").as_array())
-    if (t.at("kind") == "problem") ++problemTasks, EXPECT_FALSE(t.at("overdue").as_bool());
+    if (t.at("kind") == "problem") {
+      ++problemTasks;
+      EXPECT_FALSE(t.at("overdue").as_bool());
+    }
   EXPECT_EQ(problemTasks, 2);
   std::string path = "/api/me/problems/" + std::to_string(id);
   r = f.t.call("GET", path);
@@ -324,6 +327,14 @@ TEST(Problems, ContactMemberGetsTaskAnswersOrPassesBack) {
               404) << who;
   }
   EXPECT_EQ(c->query("SELECT state FROM resident_problems WHERE id = ?", {id3}).front().text(0), "assigned");
+  // A problem the contact member records on their own visit is theirs without a message to themselves.
+  f.t.login("lh1", "Member1234");
+  auto v = f.t.call("POST", "/api/visits",
+                    bj::object{{"householdId", f.hh}, {"kind", "home"}, {"note", "入户"}, {"problems", "楼顶漏水"}});
+  ASSERT_EQ(v.status, 201) << v.raw;
+  int64_t fromVisit = c->query("SELECT problem_id FROM visit_logs WHERE id = ?", {v.body.at("id").as_int64()}).front().i64(0);
+  EXPECT_EQ(c->query("SELECT contact_member_id FROM resident_problems WHERE id = ?", {fromVisit}).front().i64(0), f.m1);
+  EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM notify_outbox WHERE ref_kind = 'resident_problem' AND ref_id = ?", {fromVisit})->asInt(), 0);
 }
 
 // Routed or escalated to an organization: it is told (its phone, its contact person).
