@@ -225,7 +225,7 @@ test('the server moves an overdue problem up on its timer, without any page bein
   await sleep(1500); // the timer reads the setting at least every second at interval 1
 });
 
-test('two sweeps at once (the CLI twice) move each overdue problem one level and audit it once', async () => {
+test('two sweeps at once (the CLI twice) move each overdue problem one level and audit it once', async (t) => {
   const ids = [];
   for (let i = 0; i < 12; i++) ids.push((await hotline(`并发上提测试 ${i}`)).id);
   backdate(ids);
@@ -234,6 +234,7 @@ test('two sweeps at once (the CLI twice) move each overdue problem one level and
   assert.equal(b.code, 0, b.err);
   const moved = [a, b].map((x) => Number(/(\d+) overdue problem/.exec(x.out)[1]));
   assert.equal(moved[0] + moved[1], ids.length, `moved ${moved}`);
+  t.diagnostic(`moved by each sweep: ${moved.join(' + ')}`);
   const list = ids.join(',');
   assert.equal(sql(`SELECT COUNT(*) FROM resident_problems WHERE id IN (${list}) AND org_id = ${jd01.user.orgId} AND escalations = 1`), String(ids.length));
   assert.equal(sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'auto_escalate' AND entity_id IN (${list})`), String(ids.length));
