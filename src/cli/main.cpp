@@ -25,6 +25,7 @@
 #include "http/http.h"
 #include "modules/members/members.h"
 #include "modules/orgs/orgs.h"
+#include "modules/problems/problems.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
 #include "platform/notify.h"
@@ -180,6 +181,13 @@ int main(int argc, char** argv) {
 
   auto* routesCmd = cli.add_subcommand("routes", "list every HTTP route (method and pattern)");
 
+  // problems sweep: the overdue sweep once (for cron; `serve` also runs it on a timer)
+  auto* problemsCmd = cli.add_subcommand("problems", "residents' problems 民情");
+  problemsCmd->require_subcommand(1);
+  auto* problemsSweep = problemsCmd->add_subcommand("sweep", "move overdue open problems up one level, once");
+  std::string sweepAsOf;
+  problemsSweep->add_option("--as-of", sweepAsOf, "the date to judge deadlines by (default today, Asia/Shanghai)");
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -191,6 +199,8 @@ int main(int argc, char** argv) {
       spdlog::info("database {}; web app {}", db->description(), sc.staticDir.empty() ? "(none)" : sc.staticDir);
       notify::Sender notifier(*db, g.cipher());  // drains the notification outbox (platform/notify.h)
       notifier.start();
+      problems::Sweeper sweeper(*db, g.cipher());  // overdue residents' problems rise on a timer
+      sweeper.start();
       http::Server server(sc, std::move(application.router));
       server.run();
       return 0;
@@ -321,6 +331,15 @@ int main(int argc, char** argv) {
         c->exec("VACUUM INTO ?", {out});
       }
       std::cout << "backup written to " << out << "\n";
+      return 0;
+    }
+    if (*problemsSweep) {
+      auto db = g.open();
+      auto c = db->acquire();
+      auto on = sweepAsOf.empty() ? std::optional<Date>(today()) : parseDate(sweepAsOf);
+      if (!on) throw Error::invalid("as-of", "日期格式应为 YYYY-MM-DD");
+      int n = problems::sweep(*c, g.cipher(), *on);
+      std::cout << "problems sweep: " << n << " overdue problem(s) moved up one level\n";
       return 0;
     }
     if (*auditVerify) {

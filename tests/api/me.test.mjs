@@ -71,7 +71,7 @@ test('GET /api/me: own record (masked), ledger, mobility, tasks', async () => {
   assert.equal(b.dues.base.kind, 'fixed');
   assert.deepEqual(b.mobility, []);
   // Last month is paid; this month is owed.
-  assert.deepEqual(b.tasks, [{ kind: 'dues', title: '本月党费待交纳（¥10.00）', due: b.tasks[0].due, link: '/me#dues' }]);
+  assert.deepEqual(b.tasks, [{ kind: 'dues', title: '本月党费待交纳（¥10.00）', due: b.tasks[0].due, link: '/me#dues', overdue: false }]);
   assert.ok(b.tasks[0].due.startsWith(month()));
   // Whatever the query names, only the caller's record.
   const again = await me.ok(`/api/me?memberId=${other.id}&id=${other.id}`);

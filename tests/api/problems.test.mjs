@@ -5,9 +5,10 @@
 // are rate-limited per address; the contact cards PDF.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from '../lib/server.mjs';
+import { spawn, spawnSync } from 'node:child_process';
+import { startServer, zugongBin } from '../lib/server.mjs';
 import { Client, loginAs, assertError } from '../lib/client.mjs';
-import { memberBody, idNumber } from '../lib/fixtures.mjs';
+import { memberBody, idNumber, today } from '../lib/fixtures.mjs';
 
 let srv;
 let admin;
@@ -164,4 +165,144 @@ test('the public card shows only the community; the routes are rate-limited per 
   assert.ok(codes.filter((c) => c === 429).length >= 4, codes.join(','));
   assert.ok(codes.every((c) => c === 200 || c === 429), codes.join(','));
   assert.equal((await admin.put('/api/settings/problems.public_reads_per_minute', { value: 30 })).status, 200);
+});
+
+// --- the timer, two sweeps at once, the contact member's side, the household archive ---
+
+/** Runs one SQL statement on the suite's database (sqlite3 or psql); returns the output, trimmed. */
+function sql(statement) {
+  const r = srv.backend === 'postgres'
+    ? spawnSync('psql', [srv.db, '-v', 'ON_ERROR_STOP=1', '-qAtc', statement], { encoding: 'utf8' })
+    : spawnSync('sqlite3', ['-cmd', '.timeout 10000', srv.db, statement], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `${statement}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+const sleep = (ms) => new Promise((res) => setTimeout(res, ms));
+/** Sets the deadline of problems `ids` to `days` days ago (the only way to make one overdue now). */
+function backdate(ids, days = 2) {
+  const d = new Date(Date.parse(today()) - days * 86400000).toISOString().slice(0, 10);
+  sql(`UPDATE resident_problems SET due_on = '${d}' WHERE id IN (${ids.join(',')})`);
+}
+/** Starts `zugong problems sweep` against the suite's database without waiting for it. */
+function sweepCli() {
+  return new Promise((resolve, reject) => {
+    const p = spawn(zugongBin, ['--db', srv.db, '--data-key-file', srv.keyFile, 'problems', 'sweep'], { cwd: srv.dir });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('error', reject);
+    p.on('exit', (code) => resolve({ code, out, err }));
+  });
+}
+async function hotline(text, kind = '环境卫生') {
+  const r = await jd01.post('/api/problems', { kind, text, reporterName: '李阿姨', phone: '13800002222', householdId: household.id });
+  assert.equal(r.status, 201, r.text);
+  return r.json;
+}
+
+test('the server moves an overdue problem up on its timer, without any page being read', async () => {
+  const p = await hotline('定时上提测试：楼道灯不亮');
+  assert.equal(p.orgId, community.id);
+  assert.equal((await admin.put('/api/settings/problems.sweep_interval_seconds', { value: 1 })).status, 200);
+  backdate([p.id]);
+  // Watch the database only: no problems page is opened while waiting.
+  let org = '';
+  for (let i = 0; i < 60 && org !== String(jd01.user.orgId); i++) {
+    await sleep(250);
+    org = sql(`SELECT org_id FROM resident_problems WHERE id = ${p.id}`);
+  }
+  assert.equal(org, String(jd01.user.orgId), 'risen to the street above the community');
+  assert.equal(sql(`SELECT escalations FROM resident_problems WHERE id = ${p.id}`), '1');
+  assert.equal(sql(`SELECT COUNT(*) FROM audit_log WHERE entity = 'resident_problem' AND action = 'auto_escalate' AND entity_id = ${p.id}`), '1');
+  // The street is told (outbox), and the timeline says why.
+  assert.equal(sql(`SELECT COUNT(*) FROM notify_outbox WHERE ref_kind = 'resident_problem' AND ref_id = ${p.id} AND member_id IS NULL`), '1');
+  const d = await jd01.ok(`/api/problems/${p.id}`);
+  assert.deepEqual(d.events.map((e) => e.action), ['open', 'auto_escalate']);
+  assert.equal(d.state, 'received');
+  assert.equal(d.memberId, null);
+  assert.equal((await admin.put('/api/settings/problems.sweep_interval_seconds', { value: 0 })).status, 200);
+  await sleep(1500); // the timer reads the setting at least every second at interval 1
+});
+
+test('two sweeps at once (the CLI twice) move each overdue problem one level and audit it once', async (t) => {
+  const ids = [];
+  for (let i = 0; i < 12; i++) ids.push((await hotline(`并发上提测试 ${i}`)).id);
+  backdate(ids);
+  const [a, b] = await Promise.all([sweepCli(), sweepCli()]);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  const moved = [a, b].map((x) => Number(/(\d+) overdue problem/.exec(x.out)[1]));
+  assert.equal(moved[0] + moved[1], ids.length, `moved ${moved}`);
+  t.diagnostic(`moved by each sweep: ${moved.join(' + ')}`);
+  const list = ids.join(',');
+  assert.equal(sql(`SELECT COUNT(*) FROM resident_problems WHERE id IN (${list}) AND org_id = ${jd01.user.orgId} AND escalations = 1`), String(ids.length));
+  assert.equal(sql(`SELECT COUNT(*) FROM audit_log WHERE action = 'auto_escalate' AND entity_id IN (${list})`), String(ids.length));
+  assert.equal(sql(`SELECT COUNT(*) FROM resident_problem_events WHERE action = 'auto_escalate' AND problem_id IN (${list})`), String(ids.length));
+  // A third run finds nothing left to move (the new deadline is in the future).
+  const c = await sweepCli();
+  assert.match(c.out, /: 0 overdue/);
+  const v = srv.cli(['audit', 'verify']);
+  assert.equal(v.code, 0, v.stdout);
+});
+
+test('the contact member sees the problem on 我的, answers one and passes another back', async () => {
+  const r = srv.cli(['user', 'add', '--username', 'mq_member', '--password', 'Member1234', '--role', 'member',
+    '--org-id', String(member.orgId), '--member-id', String(member.id), '--display-name', '民情联户甲']);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const me = await loginAs(srv.url, 'mq_member', 'Member1234');
+  const a = await hotline('待办测试：门口垃圾桶满了');
+  const b = await hotline('待办测试：咨询低保政策', '政策咨询');
+  backdate([b.id], 0); // due today: not yet overdue
+  // The member was told of each (outbox, no resident's text in it).
+  assert.equal(sql(`SELECT COUNT(*) FROM notify_outbox WHERE ref_kind = 'resident_problem' AND ref_id = ${a.id} AND member_id = ${member.id}`), '1');
+  assert.equal(sql(`SELECT COUNT(*) FROM notify_outbox WHERE ref_id = ${a.id} AND preview LIKE '%垃圾桶%'`), '0');
+  let page = await me.ok('/api/me');
+  const task = page.tasks.find((x) => x.link === `/me/problems/${a.id}`);
+  assert.ok(task, JSON.stringify(page.tasks));
+  assert.equal(task.kind, 'problem');
+  assert.ok(task.title.includes(a.number) && task.title.includes('环境卫生') && task.title.includes('7幢2单元301室'), task.title);
+  assert.equal(task.due, a.dueOn);
+  assert.equal(task.overdue, false);
+  // Overdue shows as such (the timer is off in this test).
+  backdate([a.id], 1);
+  page = await me.ok('/api/me');
+  assert.equal(page.tasks.find((x) => x.link === `/me/problems/${a.id}`).overdue, true);
+  // The list of the household and the detail; not the staff routes.
+  const mine = await me.ok('/api/me/problems' + q({ householdId: household.id }));
+  assert.ok(mine.items.some((x) => x.id === a.id) && mine.items.some((x) => x.id === b.id));
+  assertError(await me.get('/api/me/problems' + q({ householdId: 'x' })), 400, { field: 'householdId' });
+  assert.equal((await me.get(`/api/problems/${a.id}`)).status, 403);
+  const d = await me.ok(`/api/me/problems/${a.id}`);
+  assert.equal(d.text, '待办测试：门口垃圾桶满了');
+  // Answer: the resident's answer is required; then it is answered and off the task list.
+  assertError(await me.post(`/api/me/problems/${a.id}/answer`, { answer: '  ' }), 400, { field: 'answer' });
+  let x = await me.post(`/api/me/problems/${a.id}/answer`, { answer: '已联系保洁，下午清运' });
+  assert.equal(x.status, 200, x.text);
+  assert.equal(x.json.state, 'answered');
+  assertError(await me.post(`/api/me/problems/${a.id}/answer`, { answer: '再答' }), 409, { code: 'state' });
+  // Pass back: a reason is required; the community is told; the member no longer has it.
+  assertError(await me.post(`/api/me/problems/${b.id}/pass`, {}), 400, { field: 'note' });
+  x = await me.post(`/api/me/problems/${b.id}/pass`, { note: '低保政策需社区答复' });
+  assert.equal(x.status, 200, x.text);
+  assert.equal((await me.get(`/api/me/problems/${b.id}`)).status, 404);
+  const s = await jd01.ok(`/api/problems/${b.id}`);
+  assert.equal(s.state, 'received');
+  assert.equal(s.memberId, null);
+  assert.equal(s.orgId, community.id);
+  assert.deepEqual(s.events.map((e) => e.action), ['open', 'pass']);
+  assert.equal(sql(`SELECT COUNT(*) FROM notify_outbox WHERE ref_id = ${b.id} AND member_id IS NULL`), '1');
+  page = await me.ok('/api/me');
+  assert.ok(!page.tasks.some((t) => t.link === `/me/problems/${a.id}` || t.link === `/me/problems/${b.id}`));
+  const audit = await admin.ok('/api/audit' + q({ entity: 'resident_problem', entityId: b.id }));
+  assert.ok(audit.items.some((e) => e.summary.includes('交回') && e.actorName.includes('mq_member')), JSON.stringify(audit.items));
+});
+
+test('the household archive: its problems by householdId; the archive JSON carries no visits', async () => {
+  const h = await jd01.ok(`/api/grid/households/${household.id}`);
+  assert.ok(!('visits' in h));
+  const list = await jd01.ok('/api/problems' + q({ householdId: household.id, pageSize: 100 }));
+  assert.ok(list.total >= 2);
+  assert.ok(list.items.every((x) => x.householdId === household.id));
+  assertError(await jd01.get('/api/problems' + q({ householdId: '0' })), 400, { field: 'householdId' });
 });

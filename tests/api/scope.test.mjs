@@ -1446,6 +1446,37 @@ Object.assign(HANDLERS, {
     assert.equal((await jd01.post(`/api/public/problems/${p.number}/rate`, { secret: '00000000', satisfaction: 'unsatisfied' })).status, 404);
     await problemsUnchanged();
   },
+  // The contact member's routes: the assignment is the authorization. jd01 (no member record) and a
+  // street-1 member login (meS1) neither list, read, answer nor pass street 2's problem.
+  'GET /api/me/problems': async () => {
+    await problemsS2();
+    const g = await gridSetup();
+    assertDenied('my problems (unlinked)', await jd01.get('/api/me/problems'));
+    const c = await meS1();
+    for (const query of [{}, { householdId: g.household.id }]) {
+      const r = await c.get('/api/me/problems' + q(query));
+      assert.equal(r.status, 200, r.text);
+      assert.ok(!r.json.items.some((x) => x.id === S2.problem.id), 'street-2 problem not listed');
+      assertNoLeak('my problems', r);
+    }
+  },
+  'GET /api/me/problems/:id': async () => {
+    const p = await problemsS2();
+    assertDenied('my problem (unlinked)', await jd01.get(`/api/me/problems/${p.id}`));
+    assertDenied('my problem (other member)', await (await meS1()).get(`/api/me/problems/${p.id}`));
+  },
+  'POST /api/me/problems/:id/answer': async () => {
+    const p = await problemsS2();
+    assertDenied('my problem answer (unlinked)', await jd01.post(`/api/me/problems/${p.id}/answer`, { answer: '越权答复' }));
+    assertDenied('my problem answer (other member)', await (await meS1()).post(`/api/me/problems/${p.id}/answer`, { answer: '越权答复' }));
+    await problemsUnchanged();
+  },
+  'POST /api/me/problems/:id/pass': async () => {
+    const p = await problemsS2();
+    assertDenied('my problem pass (unlinked)', await jd01.post(`/api/me/problems/${p.id}/pass`, { note: '越权交回' }));
+    assertDenied('my problem pass (other member)', await (await meS1()).post(`/api/me/problems/${p.id}/pass`, { note: '越权交回' }));
+    await problemsUnchanged();
+  },
 });
 
 // Mobilization 一键动员: a mobilization of a street-2 community (made by admin); jd01 must not

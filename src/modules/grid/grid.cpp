@@ -825,8 +825,8 @@ bj::object householdDetail(Connection& c, const Scope& scope, int64_t id) {
   }
   o["contact"] = contact;
   o["contactHistory"] = std::move(history);
-  // The household archive 住户档案: visits and residents' problems join here when they are built.
-  o["visits"] = bj::array{};
+  // The archive page loads its visits (GET /api/visits?householdId=) and residents' problems
+  // (GET /api/problems?householdId=, or /api/me/problems?householdId= for the contact member) itself.
   return o;
 }
 

@@ -8,6 +8,7 @@
 #include "modules/mobile/mobile.h"
 #include "modules/transfer/transfer.h"
 #include "modules/pipeline/pipeline.h"
+#include "modules/problems/problems.h"
 #include "modules/visits/visits.h"
 #include "platform/crypto.h"
 #include "platform/json.h"
@@ -34,7 +35,7 @@ std::string yuan(int64_t fen) {
 }
 
 bj::object taskJson(const Task& t) {
-  return {{"kind", t.kind}, {"title", t.title}, {"due", json::opt(t.due)}, {"link", t.link}};
+  return {{"kind", t.kind}, {"title", t.title}, {"due", json::opt(t.due)}, {"link", t.link}, {"overdue", t.overdue}};
 }
 
 // The year from ?year= (default this year).
@@ -104,7 +105,8 @@ std::vector<Task> duesTasks(Connection& c, const Self& self, const Date& on) {
 // Each module that gives members something to do adds its source here (study 学习 will).
 const std::vector<TaskSource>& taskSources() {
   static const std::vector<TaskSource> kSources = {duesTasks, transfer::memberTasks, pipeline::meTasks,
-                                                   evaluation::memberTasks, visits::meTasks};
+                                                   evaluation::memberTasks, visits::meTasks,
+                                                   problems::meTasks};
   return kSources;
 }
 

@@ -36,6 +36,7 @@ struct Task {
   std::string title;
   std::optional<std::string> due;
   std::string link;
+  bool overdue = false;  // past its due date (the page marks it 已超期)
 };
 // A task source: one function per module that gives the member things to do.
 using TaskSource = std::function<std::vector<Task>(store::Connection&, const Self&, const Date& today)>;

@@ -10,11 +10,14 @@
 #include <set>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "core/error.h"
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
 #include "platform/figures.h"
 #include "platform/json.h"
+#include "platform/notify.h"
 #include "platform/pdf.h"
 #include "platform/settings.h"
 #include "platform/time.h"
@@ -92,6 +95,63 @@ std::string stateLabel(const std::string& s) {
   return s;
 }
 
+const char* kOpenStates = "('received','assigned','in_progress')";
+
+// The problem as a notification names it: number, kind, the household's address when known.
+std::string problemLine(Connection& c, int64_t id) {
+  auto r = c.query(
+      "SELECT p.number, p.kind, h.address, h.building, h.unit, h.room FROM resident_problems p "
+      "LEFT JOIN households h ON h.id = p.household_id WHERE p.id = ?",
+      {id});
+  auto x = r.front();
+  std::string s = x.text(0) + "（" + x.text(1) + "）";
+  if (!x.isNull(2)) {
+    std::string addr = x.text(2);
+    if (!x.text(3).empty()) addr += x.text(3) + "幢";
+    if (!x.text(4).empty()) addr += x.text(4) + "单元";
+    if (!x.text(5).empty()) addr += x.text(5) + "室";
+    if (!addr.empty()) s += "，" + addr;
+  }
+  return s;
+}
+
+// Tells the member handling problem `id` that it is theirs (SMS through the outbox, in the caller's
+// transaction). No resident's text, name or phone goes into the message.
+void notifyMember(Connection& c, const crypto::FieldCipher& cipher, int64_t id, int64_t memberId, const Date& due,
+                  const std::string& orgPath) {
+  auto m = c.query("SELECT name, phone_enc FROM members WHERE id = ?", {memberId});
+  if (m.empty()) return;
+  notify::Message msg;
+  msg.memberId = memberId;
+  msg.recipientName = m.front().text(0);
+  if (!m.front().isNull(1)) msg.phone = cipher.decrypt(m.front().text(1));
+  msg.text = "【民情交办】" + problemLine(c, id) + "已交您办理，请于" + due.iso() +
+             "前答复群众。登录组工“我的”查看并答复，或交回社区。";
+  msg.refKind = "resident_problem";
+  msg.refId = id;
+  msg.orgPath = orgPath;
+  notify::enqueue(c, cipher, msg);
+}
+
+// Tells the organization problem `id` now sits at (its phone, to its contact person or secretary).
+void notifyOrg(Connection& c, const crypto::FieldCipher& cipher, int64_t id, int64_t orgId, const Date& due,
+               const std::string& why) {
+  auto o = c.query("SELECT name, contact, secretary, phone, path FROM orgs WHERE id = ?", {orgId});
+  if (o.empty()) return;
+  auto x = o.front();
+  notify::Message msg;
+  std::string who = x.optText(1).value_or("");
+  if (who.empty()) who = x.optText(2).value_or("");
+  msg.recipientName = who.empty() ? x.text(0) : x.text(0) + " " + who;
+  if (!x.isNull(3) && !x.text(3).empty()) msg.phone = x.text(3);
+  msg.text = "【民情" + why + "】" + problemLine(c, id) + "已转至" + x.text(0) + "，请于" + due.iso() +
+             "前办理答复。登录组工“民情诉求”查看。";
+  msg.refKind = "resident_problem";
+  msg.refId = id;
+  msg.orgPath = x.text(4);
+  notify::enqueue(c, cipher, msg);
+}
+
 std::mutex gChallengeMu;
 std::map<std::string, long long> gUsed;  // nonce → expiry (epoch seconds)
 
@@ -118,8 +178,9 @@ void registerSettings() {
   settings::define({"problems.public_reads_per_minute", "进度查询频率上限",
                     "同一地址每分钟可打开公开反映页或查询进度的次数", settings::Type::Int, 30, 1, 100000});
   settings::define({kSweepSeconds, "超期上提检查间隔",
-                    "打开民情列表时，距上次检查超过该秒数则检查一次超期未办的民情并上提一级", settings::Type::Int, 60, 0,
-                    86400});
+                    "服务运行时每隔该秒数检查一次超期未答复的民情并自动上提一级；0 表示不由服务检查（改用定时任务"
+                    "执行 zugong problems sweep）",
+                    settings::Type::Int, 60, 0, 86400});
 }
 
 std::vector<std::pair<std::string, int64_t>> kinds(Connection& c) {
@@ -216,6 +277,10 @@ Opened open(Connection& c, const Scope& scope, const auth::Actor& actor, const c
                    .i64(0);
   event(c, id, "open", state, orgId, actor.name, std::nullopt);
   auto path = c.query("SELECT path FROM orgs WHERE id = ?", {orgId}).front().text(0);
+  // The contact member hears of it, unless they are the one who recorded it (a visit they logged).
+  bool self = memberId && actor.userId &&
+              !c.query("SELECT id FROM users WHERE id = ? AND member_id = ?", {actor.userId, *memberId}).empty();
+  if (memberId && !self) notifyMember(c, cipher, id, *memberId, due, path);
   audit::record(c, actor,
                 {"create", "resident_problem", id, path, "受理民情 " + number + "（" + in.kind + "）", nullptr,
                  bj::object{{"number", number}, {"source", in.source}, {"kind", in.kind}, {"orgId", orgId},
@@ -223,8 +288,8 @@ Opened open(Connection& c, const Scope& scope, const auth::Actor& actor, const c
   return {id, number, secret};
 }
 
-void assign(Connection& c, const auth::Context& ctx, int64_t id, std::optional<int64_t> orgId,
-            std::optional<int64_t> memberId, const std::optional<std::string>& note) {
+void assign(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id,
+            std::optional<int64_t> orgId, std::optional<int64_t> memberId, const std::optional<std::string>& note) {
   auto r = find(c, ctx.scope, id);
   requireState(r, {"received", "assigned", "in_progress"}, "交办");
   if (!orgId && !memberId) throw Error::invalid("memberId", "请选择承办的组织或联户党员", "required");
@@ -245,10 +310,17 @@ void assign(Connection& c, const auth::Context& ctx, int64_t id, std::optional<i
   }
   auto n = cleanNote(note, "note", 300);
   std::string state = newMember ? (r.state == "in_progress" && !orgId ? "in_progress" : "assigned") : "received";
-  c.exec("UPDATE resident_problems SET org_id = ?, contact_member_id = ?, state = ?, version = version + 1, "
-         "updated_at = ? WHERE id = ?",
-         {newOrg, Value(newMember), state, nowIso(), id});
+  if (c.exec("UPDATE resident_problems SET org_id = ?, contact_member_id = ?, state = ?, version = version + 1, "
+             "updated_at = ? WHERE id = ? AND version = ?",
+             {newOrg, Value(newMember), state, nowIso(), id, r.version}) != 1)
+    throw Error::conflict("version", "这条民情刚被他人更新，请刷新后再试");
   event(c, id, "assign", state, newOrg, ctx.actor().name, n);
+  Date due = *parseDate(c.query("SELECT due_on FROM resident_problems WHERE id = ?", {id}).front().text(0));
+  // The one it goes to hears of it: the new handler, or the organization when it moved there unhandled.
+  if (newMember && newMember != r.memberId)
+    notifyMember(c, cipher, id, *newMember, due, newPath);
+  else if (!newMember && newOrg != r.orgId)
+    notifyOrg(c, cipher, id, newOrg, due, "转派");
   audit::record(c, ctx.actor(),
                 {"assign", "resident_problem", id, newPath, "交办民情 " + r.number,
                  bj::object{{"orgId", r.orgId}, {"memberId", r.memberId ? bj::value(*r.memberId) : nullptr}},
@@ -268,42 +340,118 @@ void start(Connection& c, const auth::Context& ctx, int64_t id, const std::optio
 
 namespace {
 // Moves one problem to its organization's parent (the caller checked the state).
-void moveUp(Connection& c, const auth::Actor& actor, const Ref& r, const Date& asOf, const std::string& action,
-            const std::optional<std::string>& note) {
+// The UPDATE is conditional on the row as `r` saw it (org, version, still open; for the sweep also
+// still overdue): false, and nothing written, when it changed meanwhile.
+bool moveUp(Connection& c, const auth::Actor& actor, const crypto::FieldCipher& cipher, const Ref& r, const Date& asOf,
+            const std::string& action, const std::optional<std::string>& note) {
   if (!r.parentId) throw Error::conflict("top", "已在最高一级，不能再上提");
   ensureSettings();
   Date due = addDays(asOf, settings::getInt(c, kEscalationDays));
   auto parentPath = c.query("SELECT path FROM orgs WHERE id = ?", {*r.parentId}).front().text(0);
-  c.exec("UPDATE resident_problems SET org_id = ?, state = 'received', contact_member_id = NULL, due_on = ?, "
-         "escalations = escalations + 1, version = version + 1, updated_at = ? WHERE id = ?",
-         {*r.parentId, due.iso(), nowIso(), r.id});
+  std::string sql =
+      "UPDATE resident_problems SET org_id = ?, state = 'received', contact_member_id = NULL, due_on = ?, "
+      "escalations = escalations + 1, version = version + 1, updated_at = ? "
+      "WHERE id = ? AND org_id = ? AND version = ? AND state IN " + std::string(kOpenStates);
+  Params p{*r.parentId, due.iso(), nowIso(), r.id, r.orgId, r.version};
+  if (action == "auto_escalate") {
+    sql += " AND due_on < ?";
+    p.emplace_back(asOf.iso());
+  }
+  if (c.exec(sql, p) != 1) return false;
   event(c, r.id, action, "received", *r.parentId, actor.name, note);
   audit::record(c, actor,
                 {action == "escalate" ? "escalate" : "auto_escalate", "resident_problem", r.id, parentPath,
                  (action == "escalate" ? "上提民情 " : "超期自动上提民情 ") + r.number,
                  bj::object{{"orgId", r.orgId}, {"state", r.state}},
                  bj::object{{"orgId", *r.parentId}, {"state", "received"}, {"dueOn", due.iso()}}});
+  notifyOrg(c, cipher, r.id, *r.parentId, due, action == "escalate" ? "上提" : "超期上提");
+  return true;
 }
 }  // namespace
 
-void escalate(Connection& c, const auth::Context& ctx, int64_t id, const std::optional<std::string>& note) {
+void escalate(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id,
+              const std::optional<std::string>& note) {
   auto r = find(c, ctx.scope, id);
   requireState(r, {"received", "assigned", "in_progress"}, "上提");
-  moveUp(c, ctx.actor(), r, today(), "escalate", cleanNote(note, "note", 300));
+  if (!moveUp(c, ctx.actor(), cipher, r, today(), "escalate", cleanNote(note, "note", 300)))
+    throw Error::conflict("version", "这条民情刚被他人更新（可能已超期自动上提），请刷新后再试");
 }
 
-void answer(Connection& c, const auth::Context& ctx, int64_t id, const std::string& text) {
-  auto r = find(c, ctx.scope, id);
+namespace {
+void answerRef(Connection& c, const auth::Actor& actor, const Ref& r, const std::string& text) {
   requireState(r, {"received", "assigned", "in_progress"}, "答复");
   std::string t = trim(text);
   if (t.empty()) throw Error::invalid("answer", "请填写给群众的答复", "required");
   if (utf8Length(t) > 1000) throw Error::invalid("answer", "答复不能超过1000个字", "too_long");
-  c.exec("UPDATE resident_problems SET state = 'answered', answer = ?, answered_on = ?, version = version + 1, "
-         "updated_at = ? WHERE id = ?",
-         {t, today().iso(), nowIso(), id});
-  event(c, id, "answer", "answered", r.orgId, ctx.actor().name, t);
-  audit::record(c, ctx.actor(), {"update", "resident_problem", id, r.orgPath, "答复民情 " + r.number,
-                                 bj::object{{"state", r.state}}, bj::object{{"state", "answered"}, {"answer", t}}});
+  if (c.exec("UPDATE resident_problems SET state = 'answered', answer = ?, answered_on = ?, version = version + 1, "
+             "updated_at = ? WHERE id = ? AND version = ?",
+             {t, today().iso(), nowIso(), r.id, r.version}) != 1)
+    throw Error::conflict("version", "这条民情刚被他人更新（可能已超期自动上提），请刷新后再试");
+  event(c, r.id, "answer", "answered", r.orgId, actor.name, t);
+  audit::record(c, actor, {"update", "resident_problem", r.id, r.orgPath, "答复民情 " + r.number,
+                           bj::object{{"state", r.state}}, bj::object{{"state", "answered"}, {"answer", t}}});
+}
+
+// The problem if it is open and names `memberId` as its handler (NotFound otherwise: the member
+// learns nothing of others' problems).
+Ref findMine(Connection& c, int64_t memberId, int64_t id) {
+  auto r = c.query(
+      "SELECT p.id, p.org_id, o.path, p.state, p.number, o.parent_id, p.contact_member_id, p.version "
+      "FROM resident_problems p JOIN orgs o ON o.id = p.org_id WHERE p.id = ? AND p.contact_member_id = ?",
+      {id, memberId});
+  if (r.empty()) throw Error::notFound("民情记录不存在或未交由您办理");
+  auto x = r.front();
+  return {x.i64(0), x.i64(1), x.text(2), x.text(3), x.text(4), x.optI64(5), x.optI64(6), x.i64(7)};
+}
+}  // namespace
+
+void answer(Connection& c, const auth::Context& ctx, int64_t id, const std::string& text) {
+  answerRef(c, ctx.actor(), find(c, ctx.scope, id), text);
+}
+
+std::vector<me::Task> meTasks(Connection& c, const me::Self& self, const Date& on) {
+  std::vector<me::Task> out;
+  for (auto x : c.query(
+           "SELECT p.id, p.number, p.kind, p.due_on, h.address, h.building, h.unit, h.room FROM resident_problems p "
+           "LEFT JOIN households h ON h.id = p.household_id WHERE p.contact_member_id = ? AND p.state IN " +
+               std::string(kOpenStates) + " ORDER BY p.due_on, p.id",
+           {self.memberId})) {
+    std::string title = "民情 " + x.text(1) + "（" + x.text(2) + "）";
+    if (!x.isNull(4)) {
+      std::string addr = x.text(4);
+      if (!x.text(5).empty()) addr += x.text(5) + "幢";
+      if (!x.text(6).empty()) addr += x.text(6) + "单元";
+      if (!x.text(7).empty()) addr += x.text(7) + "室";
+      if (!addr.empty()) title += "：" + addr;
+    }
+    me::Task t{"problem", title, x.text(3), "/me/problems/" + std::to_string(x.i64(0))};
+    t.overdue = x.text(3) < on.iso();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+void memberAnswer(Connection& c, const auth::Actor& actor, int64_t memberId, int64_t id, const std::string& text) {
+  auto r = findMine(c, memberId, id);
+  answerRef(c, actor, r, text);
+}
+
+void memberPass(Connection& c, const auth::Actor& actor, const crypto::FieldCipher& cipher, int64_t memberId,
+                int64_t id, const std::string& note) {
+  auto r = findMine(c, memberId, id);
+  requireState(r, {"assigned", "in_progress"}, "交回");
+  auto n = cleanNote(note, "note", 300);
+  if (!n) throw Error::invalid("note", "请写明交回社区的原因", "required");
+  if (c.exec("UPDATE resident_problems SET state = 'received', contact_member_id = NULL, version = version + 1, "
+             "updated_at = ? WHERE id = ? AND version = ?",
+             {nowIso(), id, r.version}) != 1)
+    throw Error::conflict("version", "这条民情刚被他人更新（可能已超期自动上提），请刷新后再试");
+  event(c, id, "pass", "received", r.orgId, actor.name, n);
+  audit::record(c, actor, {"update", "resident_problem", id, r.orgPath, "联户党员交回民情 " + r.number,
+                           bj::object{{"state", r.state}, {"memberId", memberId}},
+                           bj::object{{"state", "received"}, {"memberId", nullptr}, {"note", *n}}});
+  Date due = *parseDate(c.query("SELECT due_on FROM resident_problems WHERE id = ?", {id}).front().text(0));
+  notifyOrg(c, cipher, id, r.orgId, due, "交回");
 }
 
 namespace {
@@ -329,36 +477,85 @@ void close(Connection& c, const auth::Context& ctx, int64_t id, const std::strin
                                  bj::object{{"state", "closed"}, {"satisfaction", satisfaction}}});
 }
 
-int sweep(Connection& c, const Date& asOf) {
+std::vector<Overdue> overdue(Connection& c, const Date& asOf) {
+  std::vector<Overdue> out;
+  for (auto x : c.query("SELECT p.id, p.org_id, p.version FROM resident_problems p JOIN orgs o ON o.id = p.org_id "
+                        "WHERE p.state IN " + std::string(kOpenStates) +
+                            " AND p.due_on < ? AND o.parent_id IS NOT NULL ORDER BY p.id",
+                        {asOf.iso()}))
+    out.push_back({x.i64(0), x.i64(1), x.i64(2)});
+  return out;
+}
+
+bool autoEscalate(Connection& c, const crypto::FieldCipher& cipher, const Overdue& item, const Date& asOf) {
   store::Transaction tx(c);
   auto rows = c.query(
       "SELECT p.id, p.org_id, o.path, p.state, p.number, o.parent_id, p.contact_member_id, p.version "
-      "FROM resident_problems p JOIN orgs o ON o.id = p.org_id "
-      "WHERE p.state IN ('received','assigned','in_progress') AND p.due_on < ? AND o.parent_id IS NOT NULL",
-      {asOf.iso()});
-  int moved = 0;
-  auto actor = auth::Actor::system("超期自动上提");
-  for (auto x : rows) {
-    Ref r{x.i64(0), x.i64(1), x.text(2), x.text(3), x.text(4), x.optI64(5), x.optI64(6), x.i64(7)};
-    moveUp(c, actor, r, asOf, "auto_escalate", "超过办理时限未答复，自动上提一级");
-    ++moved;
-  }
+      "FROM resident_problems p JOIN orgs o ON o.id = p.org_id WHERE p.id = ?",
+      {item.id});
+  if (rows.empty()) return false;
+  auto x = rows.front();
+  // Describe the row as the sweep saw it: the conditional UPDATE then refuses a row moved since.
+  Ref r{x.i64(0), item.orgId, x.text(2), x.text(3), x.text(4), x.optI64(5), x.optI64(6), item.version};
+  if (x.i64(1) != item.orgId || x.i64(7) != item.version || !r.parentId) return false;
+  if (!moveUp(c, auth::Actor::system("超期自动上提"), cipher, r, asOf, "auto_escalate",
+              "超过办理时限未答复，自动上提一级"))
+    return false;
   tx.commit();
+  return true;
+}
+
+int sweep(Connection& c, const crypto::FieldCipher& cipher, const Date& asOf) {
+  int moved = 0;
+  for (const auto& item : overdue(c, asOf)) {
+    try {
+      if (autoEscalate(c, cipher, item, asOf)) ++moved;
+    } catch (const std::exception& e) {
+      // One bad row (e.g. a message the outbox refuses) must not stop the others.
+      spdlog::error("problems sweep: problem {}: {}", item.id, e.what());
+    }
+  }
   return moved;
 }
 
-void sweepIfDue(Connection& c) {
-  static std::mutex mu;
-  static long long last = 0;
-  ensureSettings();
-  long long every = settings::getInt(c, kSweepSeconds);
+Sweeper::Sweeper(store::Database& db, crypto::FieldCipher cipher) : db_(db), cipher_(std::move(cipher)) {}
+Sweeper::~Sweeper() { stop(); }
+
+void Sweeper::start() {
+  thread_ = std::thread([this] {
+    using clock = std::chrono::steady_clock;
+    std::optional<clock::time_point> last;
+    std::unique_lock lk(mu_);
+    while (!stop_) {
+      lk.unlock();
+      int64_t every = 60;
+      try {
+        auto c = db_.acquire();
+        ensureSettings();
+        every = settings::getInt(*c, kSweepSeconds);
+        auto now = clock::now();
+        if (every > 0 && (!last || now - *last >= std::chrono::seconds(every))) {
+          last = now;
+          int n = sweep(*c, cipher_, today());
+          if (n > 0) spdlog::info("problems sweep: {} overdue problem(s) moved up one level", n);
+        }
+      } catch (const std::exception& e) {
+        spdlog::error("problems sweep: {}", e.what());
+      }
+      lk.lock();
+      int64_t wait = every > 0 ? std::min<int64_t>(every, 5) : 5;
+      cv_.wait_for(lk, std::chrono::seconds(wait), [this] { return stop_; });
+    }
+  });
+}
+
+void Sweeper::stop() {
   {
-    std::lock_guard lock(mu);
-    long long now = epochNow();
-    if (last != 0 && now - last < every) return;
-    last = now;
+    std::lock_guard g(mu_);
+    stop_ = true;
   }
-  sweep(c, today());
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
 }
 
 bj::object publicStatus(Connection& c, const std::string& number, const std::string& secret) {

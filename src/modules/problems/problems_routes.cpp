@@ -179,6 +179,31 @@ std::vector<int64_t> idList(const std::string& s, const char* field) {
 
 }  // namespace
 
+bj::array mine(Connection& c, int64_t memberId, std::optional<int64_t> householdId) {
+  Params p{memberId};
+  std::string where = "WHERE p.contact_member_id = ?";
+  if (householdId) {
+    where += " AND p.household_id = ?";
+    p.emplace_back(*householdId);
+  }
+  bj::array items;
+  std::string t = today().iso();
+  for (auto x : c.query(std::string(kSelect) + where + " ORDER BY CASE WHEN " + kOpen +
+                            " THEN 0 ELSE 1 END, p.due_on, p.id DESC LIMIT 200",
+                        p))
+    items.push_back(rowJson(x, t));
+  return items;
+}
+
+bj::object mineDetail(Connection& c, int64_t memberId, int64_t id) {
+  auto r = c.query("SELECT p.id FROM resident_problems p WHERE p.id = ? AND p.contact_member_id = ?", {id, memberId});
+  if (r.empty()) throw Error::notFound("民情记录不存在或未交由您办理");
+  // Read through the whole tree: the assignment, checked above, is the authorization.
+  bj::object o = detail(c, Scope::all(), id);
+  o.erase("canEscalate");
+  return o;
+}
+
 void registerRoutes(platform::Api& api) {
   platform::Services svc = api.services();
 
@@ -195,7 +220,6 @@ void registerRoutes(platform::Api& api) {
   });
 
   api.get("/api/problems", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
-    sweepIfDue(c);
     auto spec = json::pageSpec(req,
                                {{"receivedOn", "p.received_on"}, {"dueOn", "p.due_on"}, {"number", "p.number"}},
                                "-receivedOn");
@@ -220,6 +244,17 @@ void registerRoutes(platform::Api& api) {
         if (!ok) throw Error::invalid("state", "状态无效");
         where += " AND p.state = ?";
         p.emplace_back(*s);
+      }
+    }
+    if (auto h = req.q("householdId"); h && !h->empty()) {
+      try {
+        size_t used = 0;
+        long long v = std::stoll(*h, &used);
+        if (used != h->size() || v <= 0) throw 0;
+        where += " AND p.household_id = ?";
+        p.emplace_back(static_cast<int64_t>(v));
+      } catch (...) {
+        throw Error::invalid("householdId", "住户编号无效");
       }
     }
     if (auto k = req.q("kind"); k && !k->empty()) {
@@ -268,7 +303,6 @@ void registerRoutes(platform::Api& api) {
           });
 
   api.get("/api/problems/:id", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
-    sweepIfDue(c);
     return json::ok(detail(c, ctx.scope, req.idParam()));
   });
 
@@ -289,8 +323,8 @@ void registerRoutes(platform::Api& api) {
     return json::ok(detail(c, ctx.scope, o.id), 201);
   });
 
-  auto action = [&api](const std::string& name, std::function<void(Connection&, const auth::Context&, int64_t,
-                                                                    const json::Form&)> fn) {
+  auto action = [&api](const std::string& name,
+                       std::function<void(Connection&, const auth::Context&, int64_t, const json::Form&)> fn) {
     api.post("/api/problems/:id/" + name, Permission::MemberWrite,
              [fn](http::Request& req, const auth::Context& ctx, Connection& c) {
                int64_t id = req.idParam();
@@ -308,21 +342,57 @@ void registerRoutes(platform::Api& api) {
                return json::ok(detail(c, ctx.scope, id));
              });
   };
-  action("assign", [](Connection& c, const auth::Context& ctx, int64_t id, const json::Form& f) {
-    assign(c, ctx, id, f.integer("orgId", "承办组织", 1, INT64_MAX), f.integer("memberId", "联户党员", 1, INT64_MAX),
+  action("assign", [svc](Connection& c, const auth::Context& ctx, int64_t id, const json::Form& f) {
+    assign(c, ctx, *svc.cipher, id, f.integer("orgId", "承办组织", 1, INT64_MAX), f.integer("memberId", "联户党员", 1, INT64_MAX),
            f.text("note", "说明", 300));
   });
   action("start", [](Connection& c, const auth::Context& ctx, int64_t id, const json::Form& f) {
     start(c, ctx, id, f.text("note", "说明", 300));
   });
-  action("escalate", [](Connection& c, const auth::Context& ctx, int64_t id, const json::Form& f) {
-    escalate(c, ctx, id, f.text("note", "说明", 300));
+  action("escalate", [svc](Connection& c, const auth::Context& ctx, int64_t id, const json::Form& f) {
+    escalate(c, ctx, *svc.cipher, id, f.text("note", "说明", 300));
   });
   action("answer", [](Connection& c, const auth::Context& ctx, int64_t id, const json::Form& f) {
     answer(c, ctx, id, f.text("answer", "答复", 1000).value_or(""));
   });
   action("close", [](Connection& c, const auth::Context& ctx, int64_t id, const json::Form& f) {
     close(c, ctx, id, f.text("satisfaction", "满意度", 20).value_or(""), f.text("note", "说明", 300));
+  });
+
+  // --- the contact member's side (a member login; the assignment is the authorization) ---
+  // The problems handed to me (optionally of one household: the archive page).
+  api.getAny("/api/me/problems", [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    auto self = me::selfOf(c, ctx.user);
+    std::optional<int64_t> hid;
+    if (auto h = req.q("householdId"); h && !h->empty()) {
+      auto ids = idList(*h, "householdId");
+      if (ids.size() != 1) throw Error::invalid("householdId", "住户编号无效");
+      hid = ids.front();
+    }
+    return json::ok(bj::object{{"items", mine(c, self.memberId, hid)}});
+  });
+  api.getAny("/api/me/problems/:id", [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    auto self = me::selfOf(c, ctx.user);
+    return json::ok(mineDetail(c, self.memberId, req.idParam()));
+  });
+  api.postAny("/api/me/problems/:id/answer", [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    auto self = me::selfOf(c, ctx.user);
+    int64_t id = req.idParam();
+    json::Form f(req.body);
+    store::Transaction tx(c);
+    memberAnswer(c, ctx.actor(), self.memberId, id, f.text("answer", "答复", 1000).value_or(""));
+    tx.commit();
+    return json::ok(mineDetail(c, self.memberId, id));
+  });
+  // Back to the community it sits at: the member stays able to read it no longer.
+  api.postAny("/api/me/problems/:id/pass", [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+    auto self = me::selfOf(c, ctx.user);
+    int64_t id = req.idParam();
+    json::Form f(req.body);
+    store::Transaction tx(c);
+    memberPass(c, ctx.actor(), *svc.cipher, self.memberId, id, f.text("note", "原因", 300).value_or(""));
+    tx.commit();
+    return json::ok(bj::object{{"id", id}, {"passed", true}});
   });
 
   // --- public routes: no session ---

@@ -81,7 +81,6 @@ export interface HouseholdDetail extends HouseholdRow {
   groupLeaderName: string | null
   areaBranchName: string | null
   buildingPartyOrgName: string | null
-  visits: unknown[]
 }
 export interface GroupNode {
   id: number

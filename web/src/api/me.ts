@@ -10,6 +10,8 @@ export interface MyTask {
   title: string
   due: string | null
   link: string
+  /** Past its due date (shown as 已超期). */
+  overdue: boolean
 }
 
 export interface MyPage {

@@ -72,6 +72,15 @@ export const problemAction = (id: number, action: string, body: Record<string, u
 export const printCards = (householdIds: number[]) =>
   download('/api/problems/cards.pdf', { householdIds: householdIds.join(',') }, '民情联系卡.pdf')
 
+// --- the contact member's side (a member login; only problems handed to them) ---
+export const myProblems = (householdId?: number) =>
+  http.get<{ items: Problem[] }>('/api/me/problems', householdId ? { householdId } : undefined)
+export const getMyProblem = (id: number) => http.get<ProblemDetail>(`/api/me/problems/${id}`)
+export const answerMyProblem = (id: number, answer: string) =>
+  http.post<ProblemDetail>(`/api/me/problems/${id}/answer`, { answer })
+export const passMyProblem = (id: number, note: string) =>
+  http.post<{ id: number; passed: boolean }>(`/api/me/problems/${id}/pass`, { note })
+
 // --- public (no login) ---
 export interface PublicCard {
   community: string

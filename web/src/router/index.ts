@@ -178,6 +178,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { title: 'grid.householdTitle' },
       },
       {
+        path: 'me/problems/:id(\\d+)',
+        name: 'my-problem',
+        component: () => import('@/views/problems/MyProblem.vue'),
+        meta: { title: 'problems.mine.title', menu: '/me' },
+      },
+      {
         path: 'problems',
         name: 'problems',
         component: () => import('@/views/problems/index.vue'),
