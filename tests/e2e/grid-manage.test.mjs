@@ -2,8 +2,9 @@
 // household import (reached from the grid page) dry-runs a CSV with one bad row, shows that row's
 // error by column and then commits the good rows; a household is created in a group (a bad phone
 // is refused under its field), its tags edited so it becomes a key household; a contact member
-// is assigned and the contact members tab filters the table to theirs; an area leader is set and
-// a building party group attached; the archive page shows all of it and edits from there too.
+// is assigned and the contact members tab filters the table to theirs; an area leader from the
+// neighbouring community is refused under its field, one of the community is set, and a building
+// party group attached; the archive page shows all of it and edits from there too.
 // Screenshots of the grid page at 1366 px and at 390 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +28,11 @@ async function fixture() {
   assert.equal(a.status, 201, a.text);
   const g = await admin.post('/api/grid/groups', { areaId: a.json.id, name: '第1组' });
   assert.equal(g.status, 201, g.text);
+  // Another community of the same street, with a member who may not lead here.
+  const co2 = await admin.post('/api/orgs', { parentId: jd01.user.orgId, name: '管理测试邻社区党委', kind: 'committee', branchType: 'community', foundedOn: '2010-01-01' });
+  assert.equal(co2.status, 201, co2.text);
+  const out = await admin.post('/api/members', memberBody(co2.json.id, { name: '邻社区测试党员', idNumber: idNumber() }));
+  assert.equal(out.status, 201, out.text);
   fx = { jd01, community: co.json, branch: br.json, member: m.json, area: a.json, group: g.json };
   return fx;
 }
@@ -141,6 +147,13 @@ test('create and edit a household, assign it, set an area leader and a building 
   await page.locator('[data-test=grid-area]').filter({ hasText: '管理第一片区' }).locator('[data-test=grid-edit-area]').click();
   const areaDialog = page.locator('.el-dialog:has([data-test=area-save])').first();
   await areaDialog.locator('[data-test=area-buildings] tbody tr').filter({ hasText: '8幢' }).waitFor();
+  // A member of the neighbouring community is refused under the leader field.
+  await pickOption(page, 'area-leader', '邻社区测试党员', { search: true });
+  await page.locator('[data-test=area-save]').click();
+  const leaderItem = areaDialog.locator('.el-form-item').filter({ has: page.locator('[data-test=area-leader]') });
+  await leaderItem.locator('.el-form-item__error').filter({ hasText: '不是本社区（村）的党员' }).waitFor();
+  await shot(page, 'grid-area-leader-refused');
+  await page.locator('[data-test=area-leader-option]').first().waitFor({ state: 'hidden' });
   await pickOption(page, 'area-leader', '管理测试党员', { search: true });
   await page.locator('[data-test=area-save]').click();
   await page.getByText('已保存').first().waitFor();
