@@ -184,3 +184,114 @@ test('my households: a member login sees the households assigned to it', async (
   assert.equal((await me.get(`/api/grid/households/${households[1].id}`)).status, 404);
   assert.equal((await me.get('/api/grid/households')).status, 403);
 });
+
+// --- management pages' routes and rules (areas, groups, buildings, households, contacts) ---
+
+test('leaders belong to the community; a grid branch and building party groups are organizations inside it', async () => {
+  // A second community in the same street: its member and its branch are outside the first.
+  const co2 = await admin.post('/api/orgs', { parentId: jd01.user.orgId, name: '网格测试第二社区党委', kind: 'committee', branchType: 'community', foundedOn: '2010-01-01' });
+  assert.equal(co2.status, 201, co2.text);
+  const b2 = await admin.post('/api/orgs', { parentId: co2.json.id, name: '网格测试第二社区支部', kind: 'branch', branchType: 'community', foundedOn: '2010-01-01' });
+  const outsider = await admin.post('/api/members', memberBody(b2.json.id, { name: '外社区党员', idNumber: idNumber() }));
+  assert.equal(outsider.status, 201, outsider.text);
+  const branch1 = (await jd01.ok('/api/grid/org-options' + q({ orgId: community.id }))).items;
+  assert.deepEqual(branch1.map((o) => o.name), ['网格测试社区党委', '网格测试第一支部']);
+  assertError(await jd01.get('/api/grid/org-options' + q({ orgId: jd01.user.orgId })), 400, { field: 'orgId' });
+
+  let a = (await jd01.ok('/api/grid/areas' + q({ orgId: community.id }))).items.find((x) => x.id === area.id);
+  assertError(await jd01.put(`/api/grid/areas/${area.id}`, { name: a.name, leaderMemberId: outsider.json.id, version: a.version }), 400, { field: 'leaderMemberId', messageIncludes: '外社区党员' });
+  assertError(await jd01.put(`/api/grid/areas/${area.id}`, { name: a.name, branchOrgId: b2.json.id, version: a.version }), 400, { field: 'branchOrgId' });
+  // Rename, a leader of the community, the community's branch attached; then both cleared.
+  let r = await jd01.put(`/api/grid/areas/${area.id}`, { name: '第一片区（东）', leaderMemberId: members[1].id, branchOrgId: members[1].orgId, version: a.version });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.name, '第一片区（东）');
+  assert.equal(r.json.leaderName, '联户党员1');
+  assert.equal(r.json.branchOrgName, '网格测试第一支部');
+  r = await jd01.put(`/api/grid/areas/${area.id}`, { name: '第一片区', leaderMemberId: null, branchOrgId: null, version: r.json.version });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.leaderMemberId, null);
+  assert.equal(r.json.branchOrgId, null);
+  // The outsider becomes a contact member of this community (assigned one of its households):
+  // now it may lead a group here.
+  const g = (await jd01.ok('/api/grid/areas' + q({ orgId: community.id }))).items.find((x) => x.id === area.id).groups[1];
+  assertError(await jd01.put(`/api/grid/groups/${g.id}`, { name: g.name, leaderMemberId: outsider.json.id, version: g.version }), 400, { field: 'leaderMemberId' });
+  assert.equal((await jd01.post('/api/grid/assign', { householdIds: [households[1].id], memberId: outsider.json.id })).status, 200);
+  r = await jd01.put(`/api/grid/groups/${g.id}`, { name: '第2组（西）', leaderMemberId: outsider.json.id, version: g.version });
+  assert.equal(r.status, 200, r.text);
+  const g2 = (await jd01.ok('/api/grid/areas' + q({ orgId: community.id }))).items.find((x) => x.id === area.id).groups.find((x) => x.id === g.id);
+  assert.equal(g2.name, '第2组（西）');
+  assert.equal(g2.leaderName, '外社区党员');
+  r = await jd01.put(`/api/grid/groups/${g.id}`, { name: '第2组', leaderMemberId: null, version: g2.version });
+  assert.equal(r.status, 200, r.text);
+
+  // Buildings: those with households (with counts), one added without a party group, a party
+  // group attached and detached (the building stays listed), one outside the community refused.
+  let bs = (await jd01.ok(`/api/grid/areas/${area.id}/buildings`)).items;
+  assert.deepEqual(bs.map((b) => [b.building, b.households]), [['5', 4], ['6', 2]]);
+  assert.equal((await jd01.post(`/api/grid/areas/${area.id}/buildings`, { building: '12' })).status, 200);
+  assertError(await jd01.post(`/api/grid/areas/${area.id}/buildings`, { building: '5', partyOrgId: b2.json.id }), 400, { field: 'partyOrgId' });
+  assertError(await jd01.post(`/api/grid/areas/${area.id}/buildings`, { building: ' ', partyOrgId: members[0].orgId }), 400, { field: 'building' });
+  r = await jd01.post(`/api/grid/areas/${area.id}/buildings`, { building: '5', partyOrgId: members[0].orgId });
+  assert.equal(r.status, 200, r.text);
+  bs = (await jd01.ok(`/api/grid/areas/${area.id}/buildings`)).items;
+  assert.deepEqual(bs.map((b) => [b.building, b.households, b.partyOrgName]), [['5', 4, '网格测试第一支部'], ['6', 2, null], ['12', 0, null]]);
+  // The archive of a household in building 5 names its building party group.
+  assert.equal((await jd01.ok(`/api/grid/households/${households[0].id}`)).buildingPartyOrgName, '网格测试第一支部');
+  assert.equal((await jd01.post(`/api/grid/areas/${area.id}/buildings`, { building: '5', partyOrgId: null })).status, 200);
+  bs = (await jd01.ok(`/api/grid/areas/${area.id}/buildings`)).items;
+  assert.deepEqual(bs.find((b) => b.building === '5'), { building: '5', households: 4, partyOrgId: null, partyOrgName: null });
+  // Each change is audited.
+  const audit = await admin.ok('/api/audit' + q({ q: '楼宇党组织' }));
+  assert.ok(audit.items.length >= 3, JSON.stringify(audit.items.map((e) => e.summary)));
+
+  // A household moves only within its community.
+  const a2 = await jd01.post('/api/grid/areas', { orgId: co2.json.id, name: '二社区片区' });
+  const g3 = await jd01.post('/api/grid/groups', { areaId: a2.json.id, name: '第1组' });
+  const h = await jd01.ok(`/api/grid/households/${households[2].id}`);
+  assertError(await jd01.put(`/api/grid/households/${h.id}`, { groupId: g3.json.id, building: h.building, unit: h.unit, room: h.room, headName: h.headName, version: h.version }), 400, { field: 'groupId' });
+});
+
+test('households: edited tags make a key household; people errors name their row; contacts filter the list', async () => {
+  const h = await jd01.ok(`/api/grid/households/${households[2].id}`);
+  assert.equal(h.key, false);
+  const body = { groupId: h.groupId, building: h.building, unit: h.unit, room: h.room, address: '', headName: h.headName, tags: ['difficulty', 'new_arrival'], version: h.version };
+  assertError(await jd01.put(`/api/grid/households/${h.id}`, { ...body, people: [{ name: '甲', relation: '户主' }, { name: '', relation: '子女' }] }), 400, { field: 'people[1].name' });
+  assertError(await jd01.put(`/api/grid/households/${h.id}`, { ...body, people: [{ name: '甲', relation: '户主', birthYear: 1850 }] }), 400, { field: 'people[0].birthYear' });
+  const r = await jd01.put(`/api/grid/households/${h.id}`, { ...body, people: [{ name: '甲', relation: '户主', birthYear: 1960 }, { name: '乙', relation: '配偶', birthYear: 1962 }] });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.key, true);
+  assert.deepEqual(r.json.tagCodes, ['difficulty', 'new_arrival']);
+  assert.deepEqual(r.json.people.map((p) => [p.name, p.relation, p.birthYear]), [['甲', '户主', 1960], ['乙', '配偶', 1962]]);
+  assert.equal(r.json.phoneMasked, '139****1234', 'the phone is kept when not sent');
+
+  // The contact members of the community with their loads; one member's households.
+  const contacts = await jd01.ok('/api/grid/contacts' + q({ orgId: community.id }));
+  const m0 = contacts.items.find((c) => c.memberId === members[0].id);
+  assert.ok(m0, JSON.stringify(contacts.items));
+  const mine = await jd01.ok('/api/grid/households' + q({ orgId: community.id, memberId: members[0].id }));
+  assert.equal(mine.total, m0.households);
+  assert.ok(mine.items.every((x) => x.contactName === '联户党员0'), JSON.stringify(mine.items));
+  const mineKey = await jd01.ok('/api/grid/households' + q({ orgId: community.id, memberId: members[0].id, filter: 'key' }));
+  assert.ok(mineKey.items.every((x) => x.key));
+  // A member of another street is refused on memberId.
+  const jd02 = await loginAs(srv.url, 'jd02');
+  const other = await jd02.ok('/api/members' + q({ pageSize: 1 }));
+  assertError(await jd01.get('/api/grid/households' + q({ orgId: community.id, memberId: other.items[0].id })), 400, { field: 'memberId' });
+});
+
+test('household import keeps the people count and refuses an address registered twice', async () => {
+  const rows = [
+    ['社区（村）', '片区', '联户小组', '幢（楼）', '单元', '室', '户主姓名', '人口数'],
+    [community.name, '第一片区', '第1组', '7', '1', '101', '人口甲', '3'],
+    [community.name, '第一片区', '第1组', '7', '1', '101', '人口乙', '2'],
+    [community.name, '第一片区', '第1组', '5', '1', '101', '人口丙', ''],
+  ];
+  const r = await jd01.request('POST', '/api/grid/households/import?mode=keep_good&fileName=p.csv', { body: Buffer.from(csv(rows)), headers: { 'content-type': 'application/octet-stream' } });
+  assert.equal(r.status, 202, r.text);
+  const job = await waitJob(jd01, r.json.jobId);
+  assert.equal(job.result.good, 1, JSON.stringify(job.result));
+  assert.deepEqual(job.result.errors.map((e) => [e.row, e.field, e.column]), [[3, 'room', '室'], [4, 'room', '室']]);
+  const list = await jd01.ok('/api/grid/households' + q({ areaId: area.id, pageSize: 100 }));
+  const imported = list.items.find((x) => x.headName === '人口甲');
+  assert.equal((await jd01.ok(`/api/grid/households/${imported.id}`)).peopleCount, 3);
+});

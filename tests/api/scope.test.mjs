@@ -1082,6 +1082,28 @@ Object.assign(HANDLERS, {
   },
 });
 
+// Grid management pages: an area's buildings, the organizations a community's grid can attach,
+// and the household list narrowed to one contact member (a street-2 member is refused).
+const gridHouseholdsHandler = HANDLERS['GET /api/grid/households'];
+Object.assign(HANDLERS, {
+  'GET /api/grid/households': async () => {
+    await gridHouseholdsHandler();
+    const g = await gridSetup();
+    assertDenied('grid households memberId', await jd01.get('/api/grid/households' + q({ memberId: g.member.id })), GRID_FIELDS);
+    assertNoLeak('grid households own member', await jd01.get('/api/grid/households' + q({ memberId: S1.grid.member.id })));
+  },
+  'GET /api/grid/areas/:id/buildings': async () => {
+    const g = await gridSetup();
+    assertDenied('grid area buildings', await jd01.get(`/api/grid/areas/${g.area.id}/buildings`));
+    assertNoLeak('grid own area buildings', await jd01.get(`/api/grid/areas/${S1.grid.area.id}/buildings`));
+  },
+  'GET /api/grid/org-options': async () => {
+    const g = await gridSetup();
+    assertDenied('grid org options', await jd01.get('/api/grid/org-options' + q({ orgId: g.community.id })));
+    assertNoLeak('grid own org options', await jd01.get('/api/grid/org-options' + q({ orgId: S1.grid.community.id })));
+  },
+});
+
 // Visit logs 网格日志: a visit (with a photo) in street 2's household; jd01 must not read, log
 // for, or attach to it through any visits route.
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64)]);

@@ -88,6 +88,30 @@ MemberRef memberInScope(Connection& c, const Scope& scope, int64_t id, const std
   return {r.front().i64(0), r.front().text(1), r.front().text(2)};
 }
 
+// A leader 片长/组长 belongs to the community: a member of one of its organizations, or a contact
+// member currently enrolled in its grid (members of workplace branches who live there).
+void leaderInCommunity(Connection& c, const Scope& scope, int64_t memberId, int64_t communityId,
+                       const std::string& communityPath, const std::string& field) {
+  MemberRef m = memberInScope(c, scope, memberId, field);
+  if (Scope(communityPath).contains(m.orgPath)) return;
+  if (c.scalar("SELECT 1 FROM grid_contact_members WHERE member_id = ? AND org_id = ? AND to_on IS NULL",
+               {memberId, communityId}))
+    return;
+  throw Error::invalid(field, "“" + m.name + "”不是本社区（村）的党员，也不是本社区的联户党员，不能担任片长或组长",
+                       "outside_community");
+}
+
+// A grid branch 片区党支部 or building party group 楼宇党小组: the community's organization or one
+// inside it, not dissolved.
+orgs::Org orgInCommunity(Connection& c, const Scope& scope, int64_t orgId, const std::string& communityPath,
+                         const std::string& field) {
+  orgs::Org o = orgs::require(c, scope, orgId, field);
+  if (!Scope(communityPath).contains(o.path))
+    throw Error::invalid(field, "“" + o.name + "”不在本社区（村）党组织之下，请选择本社区的支部或党小组", "outside_community");
+  if (o.dissolvedOn) throw Error::invalid(field, "该党组织已撤销");
+  return o;
+}
+
 struct AreaRef {
   int64_t id, orgId, version;
   std::string name, orgPath, orgName;
@@ -271,8 +295,11 @@ int64_t createArea(Connection& c, const auth::Context& ctx, const AreaInput& in)
   if (c.scalar("SELECT id FROM grid_areas WHERE org_id = ? AND name = ?", {in.orgId, trim(in.name)}))
     throw Error::conflict("duplicate", "本社区（村）已有同名片区", "name");
   std::optional<int64_t> leader;
-  if (in.leaderMemberId) leader = memberInScope(c, ctx.scope, *in.leaderMemberId, "leaderMemberId").id;
-  if (in.branchOrgId) orgs::require(c, ctx.scope, *in.branchOrgId, "branchOrgId");
+  if (in.leaderMemberId) {
+    leaderInCommunity(c, ctx.scope, *in.leaderMemberId, co.id, co.path, "leaderMemberId");
+    leader = in.leaderMemberId;
+  }
+  if (in.branchOrgId) orgInCommunity(c, ctx.scope, *in.branchOrgId, co.path, "branchOrgId");
   std::string now = nowIso();
   int64_t id = c.query("INSERT INTO grid_areas(org_id, name, leader_member_id, branch_org_id, note, created_at, "
                        "updated_at) VALUES (?,?,?,?,?,?,?) RETURNING id",
@@ -293,10 +320,13 @@ void updateArea(Connection& c, const auth::Context& ctx, int64_t id, const AreaI
   checkName(in.name, "name", "片区名称");
   if (c.scalar("SELECT id FROM grid_areas WHERE org_id = ? AND name = ? AND id <> ?", {a.orgId, trim(in.name), id}))
     throw Error::conflict("duplicate", "本社区（村）已有同名片区", "name");
-  if (in.leaderMemberId) memberInScope(c, ctx.scope, *in.leaderMemberId, "leaderMemberId");
-  if (in.branchOrgId) orgs::require(c, ctx.scope, *in.branchOrgId, "branchOrgId");
   auto beforeRows = c.query("SELECT name, leader_member_id, branch_org_id, note FROM grid_areas WHERE id = ?", {id});
   auto before = beforeRows.front();
+  // A leader or branch kept as it was is not checked again (the demo draws some from outside).
+  if (in.leaderMemberId && (before[1].isNull() || before.i64(1) != *in.leaderMemberId))
+    leaderInCommunity(c, ctx.scope, *in.leaderMemberId, a.orgId, a.orgPath, "leaderMemberId");
+  if (in.branchOrgId && (before[2].isNull() || before.i64(2) != *in.branchOrgId))
+    orgInCommunity(c, ctx.scope, *in.branchOrgId, a.orgPath, "branchOrgId");
   bj::object b{{"name", before.text(0)}, {"leaderMemberId", json::fromValue(before[1])},
                {"branchOrgId", json::fromValue(before[2])}, {"note", json::fromValue(before[3])}};
   c.exec("UPDATE grid_areas SET name = ?, leader_member_id = ?, branch_org_id = ?, note = ?, version = version + 1, "
@@ -315,7 +345,7 @@ int64_t createGroup(Connection& c, const auth::Context& ctx, int64_t areaId, con
   checkName(name, "name", "联户小组名称");
   if (c.scalar("SELECT id FROM grid_groups WHERE area_id = ? AND name = ?", {areaId, trim(name)}))
     throw Error::conflict("duplicate", "本片区已有同名小组", "name");
-  if (leaderMemberId) memberInScope(c, ctx.scope, *leaderMemberId, "leaderMemberId");
+  if (leaderMemberId) leaderInCommunity(c, ctx.scope, *leaderMemberId, a.orgId, a.orgPath, "leaderMemberId");
   std::string now = nowIso();
   int64_t id = c.query("INSERT INTO grid_groups(area_id, org_id, name, leader_member_id, created_at, updated_at) VALUES "
                        "(?,?,?,?,?,?) RETURNING id",
@@ -337,9 +367,10 @@ void updateGroup(Connection& c, const auth::Context& ctx, int64_t id, const std:
   checkName(name, "name", "联户小组名称");
   if (c.scalar("SELECT id FROM grid_groups WHERE area_id = ? AND name = ? AND id <> ?", {g.areaId, trim(name), id}))
     throw Error::conflict("duplicate", "本片区已有同名小组", "name");
-  if (leaderMemberId) memberInScope(c, ctx.scope, *leaderMemberId, "leaderMemberId");
   auto beforeRows = c.query("SELECT name, leader_member_id FROM grid_groups WHERE id = ?", {id});
   auto before = beforeRows.front();
+  if (leaderMemberId && (before[1].isNull() || before.i64(1) != *leaderMemberId))
+    leaderInCommunity(c, ctx.scope, *leaderMemberId, g.orgId, g.orgPath, "leaderMemberId");
   c.exec("UPDATE grid_groups SET name = ?, leader_member_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
          {trim(name), leaderMemberId, nowIso(), id});
   audit::record(c, ctx.actor(),
@@ -354,11 +385,11 @@ void attachBuilding(Connection& c, const auth::Context& ctx, int64_t areaId, con
   AreaRef a = areaInScope(c, ctx.scope, areaId);
   checkName(building, "building", "幢（楼）号", 20);
   std::string orgName;
-  if (partyOrgId) orgName = orgs::require(c, ctx.scope, *partyOrgId, "partyOrgId").name;
+  if (partyOrgId) orgName = orgInCommunity(c, ctx.scope, *partyOrgId, a.orgPath, "partyOrgId").name;
+  // The building stays listed (with no party organization) when its party group is detached.
   c.exec("DELETE FROM grid_buildings WHERE area_id = ? AND building = ?", {areaId, trim(building)});
-  if (partyOrgId)
-    c.exec("INSERT INTO grid_buildings(area_id, building, party_org_id, created_at) VALUES (?,?,?,?)",
-           {areaId, trim(building), *partyOrgId, nowIso()});
+  c.exec("INSERT INTO grid_buildings(area_id, building, party_org_id, created_at) VALUES (?,?,?,?)",
+         {areaId, trim(building), partyOrgId ? Value(*partyOrgId) : Value(), nowIso()});
   audit::record(c, ctx.actor(),
                 {"attach", "grid_area", areaId, a.orgPath,
                  "楼宇党组织：" + a.name + " " + trim(building) + "幢 → " + (partyOrgId ? orgName : "（取消）"), nullptr,
@@ -394,6 +425,8 @@ void updateHousehold(Connection& c, const auth::Context& ctx, const crypto::Fiel
   HouseholdRef h = householdInScope(c, ctx.scope, id);
   if (h.version != version) throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
   GroupRef g = groupInScope(c, ctx.scope, in.groupId, "groupId");
+  if (g.orgId != h.orgId)
+    throw Error::invalid("groupId", "住户只能调整到本社区（村）的联户小组", "other_community");
   checkHousehold(in);
   auto phone = phoneOf(in.phone, "phone");
   bj::object before = householdSnapshot(c, id);
@@ -550,6 +583,11 @@ KindSql kindSql(Connection& c, const Place& place, const Date& asOf, const std::
     std::string w = " FROM households h JOIN orgs o ON o.id = h.org_id JOIN grid_areas a ON a.id = h.area_id "
                     "JOIN grid_groups gg ON gg.id = h.group_id WHERE 1=1";
     placeWhere(w);
+    if (place.contactMemberId) {
+      w += " AND EXISTS (SELECT 1 FROM household_contacts hm WHERE hm.household_id = h.id AND hm.member_id = ? AND " +
+           currentAsOf("hm", asOf, p) + ")";
+      p.insert(p.end() - 2, Value(*place.contactMemberId));
+    }
     if (kind == "no_contact")
       w += " AND NOT EXISTS (SELECT 1 FROM household_contacts hc WHERE hc.household_id = h.id AND " +
            currentAsOf("hc", asOf, p) + ")";
@@ -972,12 +1010,19 @@ importer::Spec importSpec(const crypto::FieldCipher& cipher) {
       if (code.empty()) throw Error::invalid("tags", "未知的住户标签：" + t + "（可填：独居老人、空巢老人、残疾人、生活困难、新迁入）");
       in.tags.push_back(code);
     }
+    int people = 0;
     if (!trim(row["peopleCount"]).empty()) {
-      int n = 0;
-      try { n = std::stoi(trim(row["peopleCount"])); } catch (...) { n = -1; }
-      if (n < 1 || n > 30) throw Error::invalid("peopleCount", "人口数应为1到30之间的整数");
+      try { people = std::stoi(trim(row["peopleCount"])); } catch (...) { people = -1; }
+      if (people < 1 || people > 30) throw Error::invalid("peopleCount", "人口数应为1到30之间的整数");
     }
-    createHousehold(c, ctx, cipher, in);
+    // The instructions promise it: one address (幢/单元/室, or the free address) once per community.
+    if (c.scalar("SELECT id FROM households WHERE org_id = ? AND building = ? AND unit = ? AND room = ? AND address = ?",
+                 {co.id, in.building, in.unit, in.room, in.address}))
+      throw Error::invalid(in.room.empty() ? (in.building.empty() ? "address" : "building") : "room",
+                           "本社区（村）已登记该地址的住户");
+    int64_t id = createHousehold(c, ctx, cipher, in);
+    // 人口数 without the people's names: the count is kept, no people rows are made up.
+    if (people > 0) c.exec("UPDATE households SET people_count = ? WHERE id = ?", {static_cast<int64_t>(people), id});
   };
   return s;
 }
@@ -1066,6 +1111,48 @@ void registerRoutes(platform::Api& api) {
              tx.commit();
              return json::ok(areasJson(c, Place{ctx.scope, id, std::nullopt}).at(0));
            });
+  // The buildings of an area: those with households and those added (with or without a party group).
+  api.get("/api/grid/areas/:id/buildings", Permission::OrgRead,
+          [](http::Request& req, const auth::Context& ctx, Connection& c) {
+            AreaRef a = areaInScope(c, ctx.scope, req.idParam());
+            std::map<std::string, bj::object> rows;
+            for (auto h : c.query("SELECT building, COUNT(*) FROM households WHERE area_id = ? AND building <> '' "
+                                  "GROUP BY building", {a.id}))
+              rows[h.text(0)] = {{"building", h.text(0)}, {"households", h.i64(1)}, {"partyOrgId", nullptr},
+                                 {"partyOrgName", nullptr}};
+            for (auto b : c.query("SELECT gb.building, gb.party_org_id, po.name FROM grid_buildings gb LEFT JOIN orgs po "
+                                  "ON po.id = gb.party_org_id WHERE gb.area_id = ?", {a.id})) {
+              auto& r = rows[b.text(0)];
+              if (r.empty()) r = {{"building", b.text(0)}, {"households", 0}};
+              r["partyOrgId"] = json::fromValue(b[1]);
+              r["partyOrgName"] = json::fromValue(b[2]);
+            }
+            std::vector<bj::object> sorted;
+            for (auto& [k, v] : rows) sorted.push_back(std::move(v));
+            // Natural order: "2" before "10".
+            std::sort(sorted.begin(), sorted.end(), [](const bj::object& x, const bj::object& y) {
+              const auto& a1 = x.at("building").as_string();
+              const auto& b1 = y.at("building").as_string();
+              if (a1.size() != b1.size()) return a1.size() < b1.size();
+              return a1 < b1;
+            });
+            bj::array items;
+            for (auto& r : sorted) items.push_back(std::move(r));
+            return json::ok(bj::object{{"areaId", a.id}, {"items", std::move(items)}});
+          });
+  // The organizations a community's grid can attach: the community's organization and those
+  // inside it (grid branches 片区党支部, building party groups 楼宇党小组).
+  api.get("/api/grid/org-options", Permission::OrgRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    auto id = qId(req, "orgId");
+    if (!id) throw Error::invalid("orgId", "请选择社区（村）", "required");
+    orgs::Org co = communityOf(c, ctx.scope, *id, "orgId");
+    bj::array items;
+    Params p;
+    std::string w = Scope(co.path).where("path", p);
+    for (auto o : c.query("SELECT id, name, kind FROM orgs WHERE " + w + " AND dissolved_on IS NULL ORDER BY path", p))
+      items.push_back({{"id", o.i64(0)}, {"name", o.text(1)}, {"kind", o.text(2)}});
+    return json::ok(bj::object{{"items", std::move(items)}});
+  });
   api.post("/api/grid/groups", Permission::MemberWrite, [](http::Request& req, const auth::Context& ctx, Connection& c) {
     json::Form f(req.body);
     int64_t areaId = f.requiredInt("areaId", "片区", 1, INT64_MAX);
@@ -1116,6 +1203,7 @@ void registerRoutes(platform::Api& api) {
   api.get("/api/grid/households", Permission::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
     auto ps = json::pageSpec(req, {{"default", ""}}, "default");
     Place pl = placeOf(c, ctx, req);
+    if (auto m = qId(req, "memberId")) pl.contactMemberId = memberInScope(c, ctx.scope, *m, "memberId").id;
     std::string kind = req.q("filter").value_or("households");
     if (kind.empty()) kind = "households";
     if (kind != "households" && kind != "no_contact" && kind != "key" && kind != "key_unvisited")

@@ -112,6 +112,8 @@ struct Coverage {
 struct Place {
   Scope scope;
   std::optional<int64_t> areaId, groupId;
+  // Households lists only: those whose current contact member is this member.
+  std::optional<int64_t> contactMemberId;
 };
 // The counts as of `asOf` for the place.
 Coverage coverage(store::Connection& c, const Place& place, const Date& asOf);

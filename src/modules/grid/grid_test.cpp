@@ -195,5 +195,57 @@ TEST(Grid, DemoGridHasAboutTenHouseholdsPerContact) {
   (void)r;
 }
 
+// Leaders and attached organizations belong to the community; a household moves only within it.
+TEST(Grid, LeadersAndPartyOrgsInsideTheCommunity) {
+  Fixture f;
+  auto area = [&] {
+    auto r = f.t.call("GET", "/api/grid/areas?areaId=" + std::to_string(f.area));
+    return r.body.at("items").as_array().at(0).as_object();
+  };
+  int64_t v = area().at("version").as_int64();
+  // The district user sees the other street's member, but it is outside this community.
+  auto r = f.t.call("PUT", "/api/grid/areas/" + std::to_string(f.area),
+                    bj::object{{"name", "第一片区"}, {"leaderMemberId", f.outsider}, {"version", v}});
+  ASSERT_EQ(r.status, 400) << r.raw;
+  EXPECT_EQ(r.body.at("field").as_string(), "leaderMemberId");
+  r = f.t.call("PUT", "/api/grid/areas/" + std::to_string(f.area),
+               bj::object{{"name", "第一片区"}, {"branchOrgId", f.community2}, {"version", v}});
+  ASSERT_EQ(r.status, 400) << r.raw;
+  EXPECT_EQ(r.body.at("field").as_string(), "branchOrgId");
+  r = f.t.call("PUT", "/api/grid/groups/" + std::to_string(f.group1),
+               bj::object{{"name", "第1组"}, {"leaderMemberId", f.outsider}, {"version", 1}});
+  ASSERT_EQ(r.status, 400) << r.raw;
+  EXPECT_EQ(r.body.at("field").as_string(), "leaderMemberId");
+  r = f.t.call("POST", "/api/grid/areas/" + std::to_string(f.area) + "/buildings",
+               bj::object{{"building", "3"}, {"partyOrgId", f.community2}});
+  ASSERT_EQ(r.status, 400) << r.raw;
+  EXPECT_EQ(r.body.at("field").as_string(), "partyOrgId");
+  // Inside: accepted; a building without a party group stays listed.
+  r = f.t.call("PUT", "/api/grid/areas/" + std::to_string(f.area),
+               bj::object{{"name", "第一片区"}, {"leaderMemberId", f.m1}, {"branchOrgId", f.community1}, {"version", v}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  EXPECT_EQ(r.body.at("leaderMemberId").as_int64(), f.m1);
+  f.household(f.group1, "101");
+  r = f.t.call("POST", "/api/grid/areas/" + std::to_string(f.area) + "/buildings", bj::object{{"building", "7"}});
+  ASSERT_EQ(r.status, 200) << r.raw;
+  r = f.t.call("GET", "/api/grid/areas/" + std::to_string(f.area) + "/buildings");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  auto items = r.body.at("items").as_array();
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0].at("building").as_string(), "3");
+  EXPECT_EQ(items[0].at("households").as_int64(), 1);
+  EXPECT_EQ(items[1].at("building").as_string(), "7");
+  EXPECT_TRUE(items[1].at("partyOrgId").is_null());
+  // A household of community 1 cannot move into a group of community 2.
+  auto a2 = f.t.call("POST", "/api/grid/areas", bj::object{{"orgId", f.community2}, {"name", "乙片区"}});
+  ASSERT_EQ(a2.status, 201) << a2.raw;
+  auto g2 = f.t.call("POST", "/api/grid/groups", bj::object{{"areaId", a2.body.at("id").as_int64()}, {"name", "第1组"}});
+  int64_t h = f.household(f.group1, "102");
+  r = f.t.call("PUT", "/api/grid/households/" + std::to_string(h),
+               bj::object{{"groupId", g2.body.at("id").as_int64()}, {"building", "3"}, {"headName", "住户102"}, {"version", 1}});
+  ASSERT_EQ(r.status, 400) << r.raw;
+  EXPECT_EQ(r.body.at("field").as_string(), "groupId");
+}
+
 }  // namespace
 }  // namespace zg::grid

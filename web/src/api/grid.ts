@@ -99,6 +99,7 @@ export interface AreaNode {
   leaderName: string | null
   branchOrgId: number | null
   branchOrgName: string | null
+  note?: string | null
   version: number
   counts: Counts
   groups: GroupNode[]
@@ -125,3 +126,57 @@ export const releaseHousehold = (id: number) => http.post<HouseholdDetail>(`/api
 export const myHouseholds = () => http.get<MyHouseholds>('/api/grid/my-households')
 
 export const percent = (permille: number) => `${Math.floor(permille / 10)}.${permille % 10}%`
+
+// --- management: households, areas, groups, buildings, contact members ---
+export interface PersonInput {
+  name: string
+  relation: string
+  birthYear: number | null
+}
+export interface HouseholdInput {
+  groupId: number
+  building: string
+  unit: string
+  room: string
+  address: string
+  headName: string
+  phone?: string
+  tags: string[]
+  people?: PersonInput[]
+  note?: string | null
+  version?: number
+}
+export interface BuildingRow {
+  building: string
+  households: number
+  partyOrgId: number | null
+  partyOrgName: string | null
+}
+export interface OrgOption {
+  id: number
+  name: string
+  kind: string
+}
+export interface ContactRow {
+  memberId: number
+  memberName: string
+  orgName: string
+  areaName: string
+  groupName: string
+  households: number
+  load: string
+}
+export const createHousehold = (body: HouseholdInput) => http.post<HouseholdDetail>('/api/grid/households', body)
+export const updateHousehold = (id: number, body: HouseholdInput) =>
+  http.put<HouseholdDetail>(`/api/grid/households/${id}`, body)
+export const updateArea = (id: number, body: Record<string, unknown>) => http.put<AreaNode>(`/api/grid/areas/${id}`, body)
+export const updateGroup = (id: number, body: Record<string, unknown>) =>
+  http.put<{ id: number; name: string; version: number }>(`/api/grid/groups/${id}`, body)
+export const areaBuildings = (areaId: number) =>
+  http.get<{ areaId: number; items: BuildingRow[] }>(`/api/grid/areas/${areaId}/buildings`)
+export const attachBuilding = (areaId: number, building: string, partyOrgId: number | null) =>
+  http.post<AreaNode>(`/api/grid/areas/${areaId}/buildings`, { building, partyOrgId })
+export const orgOptions = (orgId: number) => http.get<{ items: OrgOption[] }>('/api/grid/org-options', { orgId })
+export const listContacts = (q: Q) => http.get<Page<ContactRow>>('/api/grid/contacts', q)
+/** The household tags 标签 (codes; labels come from the locale files). */
+export const TAGS = ['elderly_alone', 'empty_nest', 'disabled', 'difficulty', 'new_arrival'] as const

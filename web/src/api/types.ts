@@ -221,7 +221,7 @@ export interface MemberQuery {
   sort?: string
 }
 
-export type ImportEntity = 'members' | 'orgs'
+export type ImportEntity = 'members' | 'orgs' | 'households'
 export type ImportMode = 'dry_run' | 'all_or_nothing' | 'keep_good'
 
 export interface ImportRowError {
