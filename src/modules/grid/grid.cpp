@@ -396,11 +396,25 @@ void attachBuilding(Connection& c, const auth::Context& ctx, int64_t areaId, con
                  bj::object{{"building", trim(building)}, {"partyOrgId", json::fromValue(Value(partyOrgId))}}});
 }
 
+namespace {
+// One address (幢/单元/室, or the free address) is registered once per community — through the
+// page, the API and the import alike. The refusal names the most specific address field given.
+void checkAddressFree(Connection& c, int64_t orgId, const HouseholdInput& in, std::optional<int64_t> except) {
+  Params p{orgId, trim(in.building), trim(in.unit), trim(in.room), trim(in.address)};
+  std::string sql = "SELECT id FROM households WHERE org_id = ? AND building = ? AND unit = ? AND room = ? AND address = ?";
+  if (except) sql += " AND id <> ?", p.emplace_back(*except);
+  if (c.scalar(sql, p))
+    throw Error::invalid(trim(in.room).empty() ? (trim(in.building).empty() ? "address" : "building") : "room",
+                         "本社区（村）已登记该地址的住户");
+}
+}  // namespace
+
 int64_t createHousehold(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher,
                         const HouseholdInput& in) {
   if (!c.inTransaction()) throw Error::internal("grid::createHousehold outside a transaction");
   GroupRef g = groupInScope(c, ctx.scope, in.groupId, "groupId");
   checkHousehold(in);
+  checkAddressFree(c, g.orgId, in, std::nullopt);
   auto phone = phoneOf(in.phone, "phone");
   std::string now = nowIso();
   int64_t id = c.query("INSERT INTO households(org_id, area_id, group_id, building, unit, room, address, head_name, "
@@ -428,6 +442,7 @@ void updateHousehold(Connection& c, const auth::Context& ctx, const crypto::Fiel
   if (g.orgId != h.orgId)
     throw Error::invalid("groupId", "住户只能调整到本社区（村）的联户小组", "other_community");
   checkHousehold(in);
+  checkAddressFree(c, g.orgId, in, id);
   auto phone = phoneOf(in.phone, "phone");
   bj::object before = householdSnapshot(c, id);
   c.exec("UPDATE households SET org_id = ?, area_id = ?, group_id = ?, building = ?, unit = ?, room = ?, address = ?, "
@@ -1015,11 +1030,6 @@ importer::Spec importSpec(const crypto::FieldCipher& cipher) {
       try { people = std::stoi(trim(row["peopleCount"])); } catch (...) { people = -1; }
       if (people < 1 || people > 30) throw Error::invalid("peopleCount", "人口数应为1到30之间的整数");
     }
-    // The instructions promise it: one address (幢/单元/室, or the free address) once per community.
-    if (c.scalar("SELECT id FROM households WHERE org_id = ? AND building = ? AND unit = ? AND room = ? AND address = ?",
-                 {co.id, in.building, in.unit, in.room, in.address}))
-      throw Error::invalid(in.room.empty() ? (in.building.empty() ? "address" : "building") : "room",
-                           "本社区（村）已登记该地址的住户");
     int64_t id = createHousehold(c, ctx, cipher, in);
     // 人口数 without the people's names: the count is kept, no people rows are made up.
     if (people > 0) c.exec("UPDATE households SET people_count = ? WHERE id = ?", {static_cast<int64_t>(people), id});
