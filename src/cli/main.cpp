@@ -365,6 +365,8 @@ int main(int argc, char** argv) {
       for (auto& col : r.columns) std::cout << "  " << col.table << "." << col.column << ": " << col.values << "\n";
       std::cout << "rotated key " << r.oldKeyId << " -> " << r.newKeyId << ": " << r.sealed << " values re-encrypted, "
                 << r.hashes << " lookup hashes recomputed, " << r.rows << " rows, one transaction, " << r.seconds << " s\n";
+      if (r.statisticsLeft)
+        std::cout << "note: pg_statistic could not be rewritten (not its owner): run VACUUM FULL pg_statistic as a superuser\n";
       if (std::getenv("ZUGONG_DATA_KEY")) {
         std::cout << "the key came from ZUGONG_DATA_KEY: set it to the content of " << newKeyFile
                   << " before starting the server\n";

@@ -82,6 +82,9 @@ RotateResult rotate(store::Connection& c, const std::string& oldRawKey, const st
   res.oldKeyId = keyId(oldRawKey);
   res.newKeyId = keyId(newRawKey);
 
+  // SQLite: space freed by the rewrite is zeroed, so the old ciphertexts do not linger in free
+  // pages of the file.
+  if (c.dialect() == store::Dialect::Sqlite) c.execScript("PRAGMA secure_delete = ON");
   store::Transaction tx(c);  // SQLite: BEGIN IMMEDIATE holds off every other writer
   checkCoverage(c);
   if (c.dialect() == store::Dialect::Postgres) {
@@ -162,6 +165,20 @@ RotateResult rotate(store::Connection& c, const std::string& oldRawKey, const st
   e.after = bj::object{{"keyId", res.newKeyId}, {"rows", res.rows}, {"columns", cols}};
   audit::record(c, actor, e);
   tx.commit();
+  // Nor in the write-ahead log (SQLite) or in dead row versions (PostgreSQL: VACUUM FULL writes
+  // each table afresh). Old backups and WAL archives still hold them: they need the old key.
+  if (c.dialect() == store::Dialect::Sqlite) {
+    c.execScript("PRAGMA wal_checkpoint(TRUNCATE)");
+  } else {
+    // ANALYZE replaces the planner's samples of the old values (pg_statistic keeps column
+    // values); VACUUM FULL of pg_statistic then drops the replaced rows (owner or superuser).
+    for (auto& s : kSealed) c.execScript(std::string("VACUUM (FULL, ANALYZE) ") + s.table);
+    try {
+      c.execScript("VACUUM FULL pg_catalog.pg_statistic");
+    } catch (const Error&) {
+      res.statisticsLeft = true;
+    }
+  }
   res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return res;
 }

@@ -10,6 +10,10 @@
 // The columns are listed in keyrotation.cpp (kSealed). The schema is checked against the list
 // first: a column named *_enc, or a *_hash column that is not a known unkeyed digest, that the
 // list does not know stops the rotation, so a new module's encrypted column cannot be skipped.
+// Afterwards the old ciphertexts are wiped from the live database (SQLite: secure_delete and a
+// TRUNCATE checkpoint; PostgreSQL: VACUUM FULL and ANALYZE of the rewritten tables, VACUUM FULL
+// of pg_statistic, which samples column values); backups taken before
+// still hold them and need the old key.
 // Run it with the server stopped (a running server would go on writing with the old key).
 #pragma once
 #include <cstdint>
@@ -38,6 +42,7 @@ struct RotateResult {
   int64_t hashes = 0;      // lookup hashes recomputed
   std::string oldKeyId, newKeyId;
   double seconds = 0;
+  bool statisticsLeft = false;  // PostgreSQL: pg_statistic could not be rewritten (not its owner)
 };
 
 // Opens its own transaction on `c` and commits it. Throws Invalid("new-key-file") when both
