@@ -85,6 +85,14 @@ RotateResult rotate(store::Connection& c, const std::string& oldRawKey, const st
   // SQLite: space freed by the rewrite is zeroed, so the old ciphertexts do not linger in free
   // pages of the file.
   if (c.dialect() == store::Dialect::Sqlite) c.execScript("PRAGMA secure_delete = ON");
+  // PostgreSQL: a server still connected would go on writing with the old key after the swap.
+  if (c.dialect() == store::Dialect::Postgres) {
+    int64_t others = c.scalar("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                              "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+                         ->asInt();
+    if (others > 0)
+      throw Error::conflict("in_use", "还有 " + std::to_string(others) + " 个连接在使用该数据库：请先停止服务器再轮换密钥");
+  }
   store::Transaction tx(c);  // SQLite: BEGIN IMMEDIATE holds off every other writer
   checkCoverage(c);
   if (c.dialect() == store::Dialect::Postgres) {

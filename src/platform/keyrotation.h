@@ -14,7 +14,9 @@
 // TRUNCATE checkpoint; PostgreSQL: VACUUM FULL and ANALYZE of the rewritten tables, VACUUM FULL
 // of pg_statistic, which samples column values); backups taken before
 // still hold them and need the old key.
-// Run it with the server stopped (a running server would go on writing with the old key).
+// Run it with the server stopped (a running server would go on writing with the old key): on
+// PostgreSQL it refuses (Conflict "in_use") while other sessions are connected to the database;
+// on SQLite the operator must make sure.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -72,12 +72,16 @@ test('a backup taken while four writers create members is written with its manif
     }
   };
   const running = [writer(), writer(), writer(), writer()];
-  while (writes.length < 40) await new Promise((r) => setTimeout(r, 20));
+  const until = async (n) => {
+    const deadline = Date.now() + 60_000;
+    while (writes.length < n && failures.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  };
+  await until(40);
   tBackupStart = performance.now();
   const b = await cliAsync(src, ['backup', '--out', backupFile()]);
   tBackupEnd = performance.now();
   const doneAtBackup = writes.length;
-  while (writes.length < doneAtBackup + 40) await new Promise((r) => setTimeout(r, 20));
+  await until(doneAtBackup + 40);
   stop = true;
   await Promise.all(running);
   assert.equal(b.code, 0, b.stderr + b.stdout);
