@@ -158,8 +158,18 @@ std::vector<std::vector<std::string>> asText(const store::Result& r) {
 const char* kSqliteTables = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
 const char* kPgTables = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename";
 
+// store::open, with a connection failure told as such (the target of a restore must exist).
+std::unique_ptr<store::Database> openDb(const std::string& url) {
+  try {
+    return store::open(url, 1);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::Internal) throw;
+    throw Error::invalid("db", "无法打开数据库（PostgreSQL 的目标库须先建好：CREATE DATABASE …）：" + e.internalMessage());
+  }
+}
+
 void recordAudit(const std::string& dbUrl, const std::string& action, const std::string& summary, const bj::object& after) {
-  auto db = store::open(dbUrl, 1);
+  auto db = openDb(dbUrl);
   auto c = db->acquire();
   store::Transaction tx(*c);
   audit::Entry e;
@@ -179,10 +189,12 @@ Manifest take(const std::string& dbUrl, const std::string& out) {
   m.createdAt = nowIso();
   m.file = fs::path(out).filename().string();
   std::error_code ec;
+  fs::path dir = fs::absolute(out, ec).parent_path();
+  if (!fs::is_directory(dir, ec)) throw Error::invalid("out", "备份目录不存在：" + dir.string());
   fs::remove(out + ".manifest.json", ec);
   if (isPostgresUrl(dbUrl)) {
     m.backend = "postgres";
-    auto db = store::open(dbUrl, 1);
+    auto db = openDb(dbUrl);
     auto c = db->acquire();
     // The snapshot pg_dump reads is the one this transaction holds: the figures below are the
     // dump's own.
@@ -254,11 +266,13 @@ Restored restore(const std::string& dbUrl, const std::string& from, bool force) 
   int64_t tables = 0;
   std::string path;
   if (targetPg) {
-    auto db = store::open(dbUrl, 1);
+    auto db = openDb(dbUrl);
     auto c = db->acquire();
     tables = c->scalar("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'")->asInt();
   } else {
     path = store::sqlitePathOf(dbUrl);
+    if (!fs::is_directory(fs::absolute(path, ec).parent_path(), ec))
+      throw Error::invalid("db", "目标数据库所在目录不存在：" + fs::absolute(path, ec).parent_path().string());
     if (fs::exists(path, ec) && fs::file_size(path, ec) > 0) {
       if (!store::isSqliteFile(path)) throw Error::invalid("db", "目标文件不是 SQLite 数据库，未恢复：" + path);
       tables = std::stoll(store::sqliteReadOnlyQuery(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'").at(0).at(0));
