@@ -2,14 +2,12 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/app.h"
@@ -347,18 +345,10 @@ int main(int argc, char** argv) {
         throw Error::invalid("data-key-file", "当前密钥文件不存在：" + g.keyPath());
       std::string oldKey = app::loadDataKey(g.keyPath());
       if (!fs::exists(newKeyFile)) {
-        writeFile(newKeyFile, crypto::randomHex(32) + "\n");
-        ::chmod(newKeyFile.c_str(), 0600);
+        keys::writeKeyFile(newKeyFile, crypto::hexDecode(crypto::randomHex(32)));
         std::cout << "new key generated in " << newKeyFile << "\n";
       }
-      std::string hex = readFile(newKeyFile);
-      while (!hex.empty() && std::isspace(static_cast<unsigned char>(hex.back()))) hex.pop_back();
-      std::string newKey;
-      try {
-        newKey = crypto::hexDecode(hex);
-      } catch (const Error&) {
-      }
-      if (newKey.size() != 32) throw Error::invalid("new-key-file", "新密钥文件应含64位十六进制字符：" + newKeyFile);
+      std::string newKey = keys::readKeyFile(newKeyFile);
       auto db = g.open();
       auto c = db->acquire();
       auto r = keys::rotate(*c, oldKey, newKey, auth::Actor::system("命令行"));
@@ -374,8 +364,7 @@ int main(int argc, char** argv) {
         // The deployment keeps reading the same key file: swap the new key in, keep the old one
         // (older backups need it) under a name that says so.
         std::string kp = g.keyPath(), retired = kp + ".retired-" + r.oldKeyId;
-        writeFile(kp + ".tmp", hex + "\n");
-        ::chmod((kp + ".tmp").c_str(), 0600);
+        keys::writeKeyFile(kp + ".tmp", newKey, "data-key-file");
         fs::rename(kp, retired);
         fs::rename(kp + ".tmp", kp);
         std::cout << "key file " << kp << " now holds the new key; the old key is in " << retired

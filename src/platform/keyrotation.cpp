@@ -1,8 +1,14 @@
 #include "platform/keyrotation.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <chrono>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "core/error.h"
 #include "platform/audit.h"
@@ -70,6 +76,40 @@ void checkCoverage(store::Connection& c) {
 }
 
 }  // namespace
+
+void writeKeyFile(const std::string& path, const std::string& rawKey, const std::string& field) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned char ch : rawKey) {
+    hex += kHex[ch >> 4];
+    hex += kHex[ch & 15];
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw Error::invalid(field, "无法写入密钥文件：" + path);
+  std::string text = hex + "\n";
+  bool ok = ::fchmod(fd, 0600) == 0 && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) throw Error::invalid(field, "无法写入密钥文件：" + path);
+}
+
+std::string readKeyFile(const std::string& path, const std::string& field) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error::invalid(field, "无法读取密钥文件：" + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string hex = ss.str();
+  auto blank = [](char ch) { return ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t'; };
+  while (!hex.empty() && blank(hex.back())) hex.pop_back();
+  while (!hex.empty() && blank(hex.front())) hex.erase(0, 1);
+  std::string key;
+  try {
+    key = crypto::hexDecode(hex);
+  } catch (const Error&) {
+  }
+  if (key.size() != 32) throw Error::invalid(field, "密钥文件应含64位十六进制字符：" + path);
+  return key;
+}
 
 std::string keyId(const std::string& rawKey) { return crypto::hmacHex(rawKey, "zugong-key-id").substr(0, 16); }
 

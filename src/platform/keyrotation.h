@@ -32,6 +32,13 @@ namespace zg::keys {
 // the audit entry; it does not reveal the key.
 std::string keyId(const std::string& rawKey);
 
+// Writes the raw 32-byte key `rawKey` as hex and a newline to `path`, created with mode 0600
+// from the start (no moment readable by others), and fsyncs it. Throws Invalid(`field`).
+void writeKeyFile(const std::string& path, const std::string& rawKey, const std::string& field = "new-key-file");
+// The raw 32-byte key of a key file (64 hex characters, surrounding white space ignored).
+// Throws Invalid(`field`) for a missing or malformed file.
+std::string readKeyFile(const std::string& path, const std::string& field = "new-key-file");
+
 struct ColumnCount {
   std::string table;
   std::string column;

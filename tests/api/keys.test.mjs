@@ -163,6 +163,7 @@ test('rotate-key re-encrypts every value and recomputes every hash in place, los
   assert.ok(retired, 'the old key is kept under a .retired- name');
   assert.deepEqual(readKey(path.join(d.dir, retired)), oldKey);
   assert.equal(statSync(d.keyFile).mode & 0o077, 0, 'the key file is readable by its owner only');
+  assert.equal(statSync(newKeyFile()).mode & 0o077, 0, 'the generated key file too');
 
   const sealed = readSealed();
   // The old ciphertexts are gone from the live database's files, not only from its rows.
