@@ -27,6 +27,8 @@
 #include "modules/orgs/orgs.h"
 #include "modules/problems/problems.h"
 #include "platform/audit.h"
+#include "platform/backup.h"
+#include "platform/keyrotation.h"
 #include "platform/importer.h"
 #include "platform/notify.h"
 #include "platform/tabular.h"
@@ -174,6 +176,15 @@ int main(int argc, char** argv) {
 
   auto* backup = cli.add_subcommand("backup", "write a consistent copy of the database");
   backup->add_option("--out", out, "output file (SQLite copy, or pg_dump SQL for PostgreSQL)")->required();
+  // Restore and key rotation (issue 6, items 7 and 3): platform/backup.h, platform/keyrotation.h.
+  std::string restoreFrom, newKeyFile;
+  bool restoreForce = false;
+  auto* restoreCmd = cli.add_subcommand("restore", "load a backup into an empty database (checked against its manifest)");
+  restoreCmd->add_option("--from", restoreFrom, "the backup file (its <file>.manifest.json beside it)")->required();
+  restoreCmd->add_flag("--force", restoreForce, "replace the content of a database that is not empty");
+  auto* rotateCmd = cli.add_subcommand("rotate-key", "re-encrypt every encrypted column with a new field key (server stopped)");
+  rotateCmd->add_option("--new-key-file", newKeyFile, "file with the new key in hex (created with a random key if missing)")
+      ->required();
 
   auto* auditCmd = cli.add_subcommand("audit", "audit log tools");
   auditCmd->require_subcommand(1);
@@ -319,18 +330,56 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*backup) {
-      if (isPostgres(g.db)) {
-        std::string cmd = "pg_dump --no-owner -f '" + out + "' '" + g.db + "'";
-        int rc = std::system(cmd.c_str());
-        if (rc != 0) throw Error::internal("pg_dump failed");
-      } else {
-        auto db = g.open(false);
-        auto c = db->acquire();
-        std::error_code ec;
-        fs::remove(out, ec);
-        c->exec("VACUUM INTO ?", {out});
+      auto m = backup::take(g.db, out);
+      int64_t rows = 0;
+      for (auto& [t, n] : m.tables) rows += n;
+      std::cout << "backup written to " << out << " (" << m.backend << ", " << m.bytes << " bytes, " << m.tables.size()
+                << " tables, " << rows << " rows, audit head " << m.auditHeadId << ", " << m.seconds << " s)\n"
+                << "manifest " << out << ".manifest.json (sha256 " << m.sha256 << ")\n"
+                << "the field key is not in the backup: keep " << g.keyPath() << " apart from it\n";
+      return 0;
+    }
+    if (*restoreCmd) {
+      auto r = backup::restore(g.db, restoreFrom, restoreForce);
+      int64_t rows = 0;
+      for (auto& [t, n] : r.manifest.tables) rows += n;
+      std::cout << "restored " << restoreFrom << " into " << g.db << ": " << r.manifest.tables.size() << " tables, "
+                << rows << " rows, audit chain intact (" << r.auditChecked << " entries, head " << r.manifest.auditHeadId
+                << ")" << (r.hadManifest ? ", equal to the manifest" : ", no manifest to compare with") << " in "
+                << r.seconds << " s\n";
+      return 0;
+    }
+    if (*rotateCmd) {
+      // The current key must exist (loadDataKey would otherwise invent one).
+      if (!std::getenv("ZUGONG_DATA_KEY") && !fs::exists(g.keyPath()))
+        throw Error::invalid("data-key-file", "当前密钥文件不存在：" + g.keyPath());
+      std::string oldKey = app::loadDataKey(g.keyPath());
+      if (!fs::exists(newKeyFile)) {
+        keys::writeKeyFile(newKeyFile, crypto::hexDecode(crypto::randomHex(32)));
+        std::cout << "new key generated in " << newKeyFile << "\n";
       }
-      std::cout << "backup written to " << out << "\n";
+      std::string newKey = keys::readKeyFile(newKeyFile);
+      auto db = g.open();
+      auto c = db->acquire();
+      auto r = keys::rotate(*c, oldKey, newKey, auth::Actor::system("命令行"));
+      for (auto& col : r.columns) std::cout << "  " << col.table << "." << col.column << ": " << col.values << "\n";
+      std::cout << "rotated key " << r.oldKeyId << " -> " << r.newKeyId << ": " << r.sealed << " values re-encrypted, "
+                << r.hashes << " lookup hashes recomputed, " << r.rows << " rows, one transaction, " << r.seconds << " s\n";
+      if (r.statisticsLeft)
+        std::cout << "note: pg_statistic could not be rewritten (not its owner): run VACUUM FULL pg_statistic as a superuser\n";
+      if (std::getenv("ZUGONG_DATA_KEY")) {
+        std::cout << "the key came from ZUGONG_DATA_KEY: set it to the content of " << newKeyFile
+                  << " before starting the server\n";
+      } else if (fs::absolute(newKeyFile) != fs::absolute(g.keyPath())) {
+        // The deployment keeps reading the same key file: swap the new key in, keep the old one
+        // (older backups need it) under a name that says so.
+        std::string kp = g.keyPath(), retired = kp + ".retired-" + r.oldKeyId;
+        keys::writeKeyFile(kp + ".tmp", newKey, "data-key-file");
+        fs::rename(kp, retired);
+        fs::rename(kp + ".tmp", kp);
+        std::cout << "key file " << kp << " now holds the new key; the old key is in " << retired
+                  << " (backups taken before now need it: keep it offline with them)\n";
+      }
       return 0;
     }
     if (*problemsSweep) {
