@@ -31,6 +31,8 @@ Query queryFor(store::Connection& c, int64_t orgId, const Date& from, const Date
 
 // For every figure and cell: the records' total equals the count (and the amounts agree), a
 // page holds min(limit, total) rows, and all rows together are `total` distinct ids.
+int meanCells = 0, rateCells = 0;
+
 void expectCellsMatchRecords(store::Connection& c, const Query& q, int& checkedCells, int64_t& counted) {
   for (auto& f : all()) {
     if (!f.cells || !f.records) continue;
@@ -51,6 +53,20 @@ void expectCellsMatchRecords(store::Connection& c, const Query& q, int& checkedC
           if (col.kind == "money")
             for (auto& r : every.rows) sum += r.at(col.key).as_int64();
         EXPECT_EQ(sum, *cell.amountFen);
+      }
+      // A mean's sum is the sum of the value its records show (checkable from the export).
+      EXPECT_EQ(every.sum, cell.sum);
+      if (cell.sum) {
+        int64_t sum = 0;
+        for (auto& r : every.rows) sum += r.at(every.meanKey).as_int64();
+        EXPECT_EQ(sum, *cell.sum);
+        ++meanCells;
+      }
+      // A rate names another cell of the same figure.
+      if (!cell.rateOf.empty()) {
+        auto all = f.cells(c, q);
+        EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const Cell& w) { return w.key == cell.rateOf; }));
+        ++rateCells;
       }
       ++checkedCells;
       counted += cell.count;
@@ -76,6 +92,8 @@ TEST(Figures, EveryCellEqualsItsRecordsOnTheDemoDistrict) {
   }
   EXPECT_GT(cells, 60);
   EXPECT_GT(counted, 1000) << "the demo should give the figures something to count";
+  EXPECT_GT(meanCells, 0) << "problems.flow·answer_days carries a mean";
+  EXPECT_GE(rateCells, 4 * 4) << "grid.coverage and problems.flow carry rates";
   // The members by category add up to the district's members placed on the day.
   auto q = queryFor(*c, 1, {2026, 1, 1}, {2026, 7, 1});
   int64_t byCategory = 0;
