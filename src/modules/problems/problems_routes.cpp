@@ -433,7 +433,8 @@ void registerFigures() {
         {"unsatisfied", "不满意", "p.satisfaction = 'unsatisfied'", {}}};
   };
   s.select = [](const figures::Query&, Params&) {
-    return std::string("p.id, p.number, p.kind, o.name, p.received_on, p.due_on, p.answered_on, p.satisfaction");
+    return std::string("p.id, p.number, p.kind, o.name, p.received_on, p.due_on, p.answered_on, CASE p.satisfaction "
+                       "WHEN 'satisfied' THEN '满意' WHEN 'basic' THEN '基本满意' WHEN 'unsatisfied' THEN '不满意' END");
   };
   s.columns = {{"number", "编号", ""},     {"kind", "类别", ""},        {"orgName", "所在组织", ""},
                {"receivedOn", "受理日期", ""}, {"dueOn", "办理时限", ""}, {"answeredOn", "答复日期", ""},
