@@ -75,6 +75,27 @@ void expectCellsMatchRecords(store::Connection& c, const Query& q, int& checkedC
   }
 }
 
+TEST(Figures, RateAndMeanAsThePageAndTheXlsxShowThem) {
+  std::vector<Cell> cells{{"received", "受理", 3}, {"answered", "已答复或办结", 2, {}, "received"},
+                          {"answer_days", "平均办理用时（天）", 2, {}, "", 7, "天"}, {"none", "无", 0},
+                          {"of_none", "零", 0, {}, "none"}};
+  auto j = cellJson(cells[1], cells);
+  EXPECT_EQ(j.at("rateOf").as_string(), "received");
+  EXPECT_EQ(j.at("permille").as_int64(), 666);  // 2/3 rounded down
+  EXPECT_FALSE(j.contains("sum"));
+  EXPECT_EQ(extraText(cells[1], cells), "占受理 66.6%");
+  auto m = cellJson(cells[2], cells);
+  EXPECT_EQ(m.at("sum").as_int64(), 7);
+  EXPECT_EQ(m.at("meanTenths").as_int64(), 35);
+  EXPECT_EQ(m.at("unit").as_string(), "天");
+  EXPECT_FALSE(m.contains("rateOf"));
+  EXPECT_EQ(extraText(cells[2], cells), "平均 3.5 天");
+  EXPECT_TRUE(cellJson(cells[4], cells).at("permille").is_null());  // of a cell counting 0
+  EXPECT_EQ(extraText(cells[4], cells), "占无 —");
+  EXPECT_EQ(extraText(cells[0], cells), "");
+  EXPECT_FALSE(cellJson(cells[0], cells).contains("permille"));
+}
+
 TEST(Figures, EveryCellEqualsItsRecordsOnTheDemoDistrict) {
   testing::TestApp t;
   demo::Options o;
