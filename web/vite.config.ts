@@ -28,6 +28,8 @@ export default defineConfig({
         manualChunks(id) {
           if (id.includes('node_modules/element-plus') || id.includes('node_modules/@element-plus'))
             return 'element-plus'
+          // ECharts only for the dashboard: its own chunk, not in every page's vendor.
+          if (id.includes('node_modules/echarts') || id.includes('node_modules/zrender')) return 'echarts'
           if (id.includes('node_modules/')) return 'vendor'
         },
       },

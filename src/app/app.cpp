@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "modules/dashboard/dashboard.h"
 #include "modules/dual/dual.h"
 #include "modules/evaluation/evaluation.h"
 #include "modules/grid/grid.h"
@@ -334,6 +335,7 @@ App::App(store::Database& d, crypto::FieldCipher c) : db(d), cipher(std::move(c)
   visits::registerRoutes(api);
   problems::registerRoutes(api);
   mobilize::registerRoutes(api);
+  dashboard::registerRoutes(api);
 }
 
 std::string loadDataKey(const std::string& keyFile) {

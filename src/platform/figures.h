@@ -32,12 +32,34 @@ struct Query {
 // One counted thing: `key` is stable ("full", "2026", "overdue"), `label` is Chinese.
 // A money figure's cell also carries an amount in fen (分) — dues collected, dues owed; the
 // page shows it in yuan beside the count, and its records' amounts add up to it.
+//
+// A cell may also be a share of another cell of the same figure (`rateOf` = that cell's key: the
+// page shows "12,345（98.7%）", see permille()) and/or carry a mean over its records: `sum` is the
+// total of one integer value over the cell's records (days to solve …), the mean is sum / count
+// in `unit` (meanTenths()), and the records show that value in column `meanKey`, so the mean can
+// be checked from the export.
 struct Cell {
   std::string key;
   std::string label;
   int64_t count = 0;
   std::optional<int64_t> amountFen;  // money figures only
+  std::string rateOf;                // "" or the key of the cell this one is a share of
+  std::optional<int64_t> sum;        // cells with a mean only
+  std::string unit;                  // the mean's unit ("天")
 };
+
+// part / whole in permille, rounded DOWN (so 1000 only when part == whole); nullopt when whole
+// is 0 (no rate: the page shows "—"). Negative inputs are clamped to 0.
+std::optional<int64_t> permille(int64_t part, int64_t whole);
+// "98.7%" from a permille; "—" for nullopt.
+std::string percentText(std::optional<int64_t> permille);
+// sum / count in tenths, rounded half up (12.35 → 124 tenths); nullopt when count is 0.
+std::optional<int64_t> meanTenths(int64_t sum, int64_t count);
+// "12.4" from tenths; "—" for nullopt.
+std::string tenthsText(std::optional<int64_t> tenths);
+// The rate of `c` within `cells` (its rateOf cell's count), nullopt when it has none or that
+// cell counts 0.
+std::optional<int64_t> rateOfCell(const Cell& c, const std::vector<Cell>& cells);
 
 // The records behind one cell: columns (JSON key → Chinese header) and rows as JSON objects with
 // those keys (plus "id"). Paged; total is the count of all rows (it equals the cell's count).
@@ -51,6 +73,8 @@ struct Records {
   std::vector<boost::json::object> rows;
   int64_t total = 0;
   std::optional<int64_t> amountFen;  // money figures: the sum over all rows (= the cell's amountFen)
+  std::optional<int64_t> sum;        // cells with a mean: the sum of column meanKey over all rows
+  std::string meanKey, unit;         // that column's key and the mean's unit
 };
 
 struct Figure {
@@ -75,6 +99,13 @@ struct SqlCell {
   std::string key, label;
   std::string condition;  // SQL boolean over the base's aliases, "?" placeholders
   store::Params params;
+  std::string rateOf;  // see Cell::rateOf
+  // A mean over the cell's records: `mean` is an SQL integer expression of one row (no
+  // placeholders; NULL rows count as 0 — make the condition exclude them), shown in the
+  // records as column `meanColumn` and summed into Cell::sum.
+  std::string mean;
+  Column meanColumn;
+  std::string unit;
 };
 struct SqlSpec {
   // "FROM … WHERE …" of the base rows for a query; appends its parameters.

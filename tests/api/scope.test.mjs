@@ -1556,3 +1556,24 @@ Object.assign(HANDLERS, {
     assert.equal(r.status, 403);
   },
 });
+
+// Dashboard 概览: street 2 (its root or its community) as orgId is not found; jd01's own
+// dashboard names nothing of street 2 and counts exactly street 1's households and problems.
+Object.assign(HANDLERS, {
+  'GET /api/dashboard/grid': async () => {
+    const g = await gridSetup();
+    await problemsS2();
+    assertDenied('dashboard street 2', await jd01.get('/api/dashboard/grid' + q({ orgId: S2.root.id })));
+    assertDenied('dashboard street 2 community', await jd01.get('/api/dashboard/grid' + q({ orgId: g.community.id })));
+    assertDenied('dashboard district', await jd01.get('/api/dashboard/grid' + q({ orgId: 1 })));
+    const own = await jd01.get('/api/dashboard/grid');
+    assert.equal(own.status, 200, own.text);
+    assertNoLeak('dashboard own', own);
+    const fig = await admin.ok('/api/figures' + q({ orgId: S1.root.id }));
+    const cells = Object.fromEntries(fig.groups.flatMap((x) => x.figures).map((f) => [f.key, f.cells]));
+    const count = (f, k) => cells[f].find((c) => c.key === k).count;
+    assert.equal(own.json.kpis.households.count, count('grid.coverage', 'households'), 'street 1 households only');
+    assert.equal(own.json.kpis.received.count, count('problems.flow', 'received'), 'street 1 problems only');
+    assert.ok(own.json.children.every((c) => !S2.uniqueStrings.has(c.name)));
+  },
+});

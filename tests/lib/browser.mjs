@@ -66,13 +66,13 @@ export async function pickOption(page, selectTest, label, { search = false } = {
 }
 
 /** Registers the hooks that start the server and the browser for this test file; `name` goes
- *  into the screenshot directory's name. */
-export function useBrowser(name) {
+ *  into the screenshot directory's name; `serverOpts` go to startServer (e.g. demoArgs). */
+export function useBrowser(name, serverOpts = {}) {
   SHOTS = process.env.ZUGONG_E2E_SHOTS || mkdtempSync(path.join(tmpdir(), `zugong-e2e-${name}-shots-`));
   mkdirSync(SHOTS, { recursive: true });
   before(async () => {
     if (!webReady) return;
-    srv = await startServer({ web: WEB });
+    srv = await startServer({ web: WEB, ...serverOpts });
     admin = await loginAs(srv.url, 'admin');
     userDir = mkdtempSync(path.join(tmpdir(), 'zugong-e2e-chromium-'));
     // Chromium is started here with exactly these flags (playwright's launch() refuses a

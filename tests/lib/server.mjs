@@ -55,7 +55,9 @@ export function runCli(args, { env = {}, cwd } = {}) {
  * Creates a fresh database (migrated, demo data unless demo:false) and starts `zugong serve`
  * on a free port. Returns {url, db, dir, backend, cli(args), stop()}.
  */
-export async function startServer({ demo = true, web, env = {}, extraArgs = [] } = {}) {
+// demoArgs: extra arguments of `demo` (default: no activity; [] loads the whole small demo —
+// dues, grid, visits, problems … — for pages that show a year of it, e.g. the dashboard).
+export async function startServer({ demo = true, demoArgs = ['--no-activity'], web, env = {}, extraArgs = [] } = {}) {
   if (!existsSync(zugongBin)) throw new Error(`zugong binary not found: ${zugongBin} (build first)`);
   const dir = mkdtempSync(path.join(tmpdir(), 'zg-test-'));
   const keyFile = path.join(dir, 'data.key');
@@ -83,7 +85,7 @@ export async function startServer({ demo = true, web, env = {}, extraArgs = [] }
   let r = cli(['migrate']);
   if (r.code !== 0) throw new Error(`zugong migrate failed: ${r.stderr}${r.stdout}`);
   if (demo) {
-    r = cli(['demo', '--scale', 'small', '--no-activity']);
+    r = cli(['demo', '--scale', 'small', ...demoArgs]);
     if (r.code !== 0) throw new Error(`zugong demo failed: ${r.stderr}${r.stdout}`);
   }
 

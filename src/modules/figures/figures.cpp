@@ -86,6 +86,38 @@ void audited(Connection& c, const auth::Context& ctx, const Target& t, const std
 
 }  // namespace
 
+bj::object cellJson(const figures::Cell& x, const std::vector<figures::Cell>& cells) {
+  bj::object o{{"key", x.key}, {"label", x.label}, {"count", x.count}};
+  if (x.amountFen) o["amountFen"] = *x.amountFen;
+  if (!x.rateOf.empty()) {
+    o["rateOf"] = x.rateOf;
+    auto pm = figures::rateOfCell(x, cells);
+    o["permille"] = pm ? bj::value(*pm) : bj::value(nullptr);
+  }
+  if (x.sum) {
+    o["sum"] = *x.sum;
+    auto t = figures::meanTenths(*x.sum, x.count);
+    o["meanTenths"] = t ? bj::value(*t) : bj::value(nullptr);
+    o["unit"] = x.unit;
+  }
+  return o;
+}
+
+std::string extraText(const figures::Cell& x, const std::vector<figures::Cell>& cells) {
+  std::string out;
+  if (!x.rateOf.empty()) {
+    std::string of = x.rateOf;
+    for (auto& w : cells)
+      if (w.key == x.rateOf) of = w.label;
+    out = "占" + of + " " + figures::percentText(figures::rateOfCell(x, cells));
+  }
+  if (x.sum) {
+    if (!out.empty()) out += "；";
+    out += "平均 " + figures::tenthsText(figures::meanTenths(*x.sum, x.count)) + " " + x.unit;
+  }
+  return out;
+}
+
 std::string yuan(int64_t fen) {
   std::string sign = fen < 0 ? "-" : "";
   int64_t a = fen < 0 ? -fen : fen;
@@ -139,11 +171,7 @@ bj::object page(Connection& c, const figures::Query& q) {
     if (!f.cells) continue;
     auto cells = f.cells(c, q);
     bj::array cj;
-    for (auto& x : cells) {
-      bj::object o{{"key", x.key}, {"label", x.label}, {"count", x.count}};
-      if (x.amountFen) o["amountFen"] = *x.amountFen;
-      cj.push_back(std::move(o));
-    }
+    for (auto& x : cells) cj.push_back(cellJson(x, cells));
     if (!group || group->at("title").as_string() != f.group) {
       groups.push_back(bj::object{{"title", f.group}, {"figures", bj::array{}}});
       group = &groups.back().as_object();
@@ -157,8 +185,8 @@ bj::object page(Connection& c, const figures::Query& q) {
 
 std::string pageXlsx(Connection& c, const figures::Query& q, const std::string& orgName, const Period& p) {
   tabular::Sheet s{"统计", {}};
-  s.rows.push_back({"党组织统计表", "", ""});
-  s.rows.push_back({"党组织", orgName, ""});
+  s.rows.push_back({"党组织统计表", "", "", ""});
+  s.rows.push_back({"党组织", orgName, "", ""});
   s.rows.push_back({"统计期间", p.label + "（" + p.from.iso() + " 至 " + addDays(p.to, -1).iso() + "）", ""});
   s.rows.push_back({"说明", "时点数截至 " + addDays(p.to, -1).iso() + "，发生数为期间内合计", ""});
   std::string lastGroup;
@@ -171,10 +199,13 @@ std::string pageXlsx(Connection& c, const figures::Query& q, const std::string& 
       s.rows.push_back({"【" + f.group + "】", "", ""});
       lastGroup = f.group;
     }
-    s.rows.push_back({f.title, "数量", money ? "金额（元）" : ""});
+    bool extra = false;
+    for (auto& x : cells) extra = extra || !x.rateOf.empty() || x.sum;
+    s.rows.push_back({f.title, "数量", money ? "金额（元）" : "", extra ? "比例／平均" : ""});
     int64_t total = 0;
     for (auto& x : cells) {
-      s.rows.push_back({"  " + x.label, std::to_string(x.count), x.amountFen ? yuan(*x.amountFen) : ""});
+      s.rows.push_back({"  " + x.label, std::to_string(x.count), x.amountFen ? yuan(*x.amountFen) : "",
+                        extraText(x, cells)});
       total += x.count;
     }
     if (f.partition) s.rows.push_back({"  合计", std::to_string(total), ""});
@@ -202,6 +233,11 @@ std::string recordsXlsx(const figures::Figure& f, const figures::Records& r) {
       }
     }
     s.rows.push_back(std::move(line));
+  }
+  if (r.sum) {
+    s.rows.push_back({});
+    s.rows.push_back({"合计 " + std::to_string(*r.sum) + " " + r.unit + "，共 " + std::to_string(r.total) + " 条，平均 " +
+                      figures::tenthsText(figures::meanTenths(*r.sum, r.total)) + " " + r.unit});
   }
   return tabular::writeXlsx(s);
 }
@@ -243,6 +279,13 @@ void registerRoutes(platform::Api& api) {
                  {"pageSize", ps.pageSize},   {"columns", std::move(cols)}, {"figure", f.title},
                  {"period", periodJson(t.period)}, {"org", bj::object{{"id", t.org.id}, {"name", t.org.name}}}};
     if (r.amountFen) o["amountFen"] = *r.amountFen;
+    if (r.sum) {
+      o["sum"] = *r.sum;
+      auto mt = figures::meanTenths(*r.sum, r.total);
+      o["meanTenths"] = mt ? bj::value(*mt) : bj::value(nullptr);
+      o["meanKey"] = r.meanKey;
+      o["unit"] = r.unit;
+    }
     return json::ok(o);
   });
 

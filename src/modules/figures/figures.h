@@ -31,6 +31,12 @@ std::string pageXlsx(store::Connection& c, const figures::Query& q, const std::s
 // One cell's records, all rows, as a worksheet (money columns in yuan).
 std::string recordsXlsx(const figures::Figure& f, const figures::Records& r);
 
+// One cell as the page shows it: key, label, count, amountFen; rateOf and permille (null when
+// the whole is 0); sum, meanTenths (null when the count is 0) and unit.
+boost::json::object cellJson(const figures::Cell& x, const std::vector<figures::Cell>& cells);
+// "占住户 98.7%；平均 3.4 天" — the rate and mean of a cell in the .xlsx.
+std::string extraText(const figures::Cell& x, const std::vector<figures::Cell>& cells);
+
 // Fen → "12.34".
 std::string yuan(int64_t fen);
 

@@ -31,6 +31,8 @@ Query queryFor(store::Connection& c, int64_t orgId, const Date& from, const Date
 
 // For every figure and cell: the records' total equals the count (and the amounts agree), a
 // page holds min(limit, total) rows, and all rows together are `total` distinct ids.
+int meanCells = 0, rateCells = 0;
+
 void expectCellsMatchRecords(store::Connection& c, const Query& q, int& checkedCells, int64_t& counted) {
   for (auto& f : all()) {
     if (!f.cells || !f.records) continue;
@@ -52,11 +54,46 @@ void expectCellsMatchRecords(store::Connection& c, const Query& q, int& checkedC
             for (auto& r : every.rows) sum += r.at(col.key).as_int64();
         EXPECT_EQ(sum, *cell.amountFen);
       }
+      // A mean's sum is the sum of the value its records show (checkable from the export).
+      EXPECT_EQ(every.sum, cell.sum);
+      if (cell.sum) {
+        int64_t sum = 0;
+        for (auto& r : every.rows) sum += r.at(every.meanKey).as_int64();
+        EXPECT_EQ(sum, *cell.sum);
+        ++meanCells;
+      }
+      // A rate names another cell of the same figure.
+      if (!cell.rateOf.empty()) {
+        auto all = f.cells(c, q);
+        EXPECT_TRUE(std::any_of(all.begin(), all.end(), [&](const Cell& w) { return w.key == cell.rateOf; }));
+        ++rateCells;
+      }
       ++checkedCells;
       counted += cell.count;
     }
     EXPECT_THROW(f.records(c, q, "no-such-cell", 0, 5), Error);
   }
+}
+
+TEST(Figures, RateAndMeanAsThePageAndTheXlsxShowThem) {
+  std::vector<Cell> cells{{"received", "受理", 3}, {"answered", "已答复或办结", 2, {}, "received"},
+                          {"answer_days", "平均办理用时（天）", 2, {}, "", 7, "天"}, {"none", "无", 0},
+                          {"of_none", "零", 0, {}, "none"}};
+  auto j = cellJson(cells[1], cells);
+  EXPECT_EQ(j.at("rateOf").as_string(), "received");
+  EXPECT_EQ(j.at("permille").as_int64(), 666);  // 2/3 rounded down
+  EXPECT_FALSE(j.contains("sum"));
+  EXPECT_EQ(extraText(cells[1], cells), "占受理 66.6%");
+  auto m = cellJson(cells[2], cells);
+  EXPECT_EQ(m.at("sum").as_int64(), 7);
+  EXPECT_EQ(m.at("meanTenths").as_int64(), 35);
+  EXPECT_EQ(m.at("unit").as_string(), "天");
+  EXPECT_FALSE(m.contains("rateOf"));
+  EXPECT_EQ(extraText(cells[2], cells), "平均 3.5 天");
+  EXPECT_TRUE(cellJson(cells[4], cells).at("permille").is_null());  // of a cell counting 0
+  EXPECT_EQ(extraText(cells[4], cells), "占无 —");
+  EXPECT_EQ(extraText(cells[0], cells), "");
+  EXPECT_FALSE(cellJson(cells[0], cells).contains("permille"));
 }
 
 TEST(Figures, EveryCellEqualsItsRecordsOnTheDemoDistrict) {
@@ -76,6 +113,8 @@ TEST(Figures, EveryCellEqualsItsRecordsOnTheDemoDistrict) {
   }
   EXPECT_GT(cells, 60);
   EXPECT_GT(counted, 1000) << "the demo should give the figures something to count";
+  EXPECT_GT(meanCells, 0) << "problems.flow·answer_days carries a mean";
+  EXPECT_GE(rateCells, 4 * 4) << "grid.coverage and problems.flow carry rates";
   // The members by category add up to the district's members placed on the day.
   auto q = queryFor(*c, 1, {2026, 1, 1}, {2026, 7, 1});
   int64_t byCategory = 0;

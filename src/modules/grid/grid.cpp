@@ -593,7 +593,8 @@ KindSql kindSql(Connection& c, const Place& place, const Date& asOf, const std::
       else { w += " AND " + k.groupCol + " = ?"; p.emplace_back(*place.groupId); }
     }
   };
-  if (kind == "households" || kind == "no_contact" || kind == "key" || kind == "key_unvisited") {
+  if (kind == "households" || kind == "no_contact" || kind == "key" || kind == "key_unvisited" ||
+      kind == "with_contact" || kind == "key_visited") {
     k.orgCol = "h.org_id", k.areaCol = "h.area_id", k.groupCol = "h.group_id";
     std::string w = " FROM households h JOIN orgs o ON o.id = h.org_id JOIN grid_areas a ON a.id = h.area_id "
                     "JOIN grid_groups gg ON gg.id = h.group_id WHERE 1=1";
@@ -606,9 +607,18 @@ KindSql kindSql(Connection& c, const Place& place, const Date& asOf, const std::
     if (kind == "no_contact")
       w += " AND NOT EXISTS (SELECT 1 FROM household_contacts hc WHERE hc.household_id = h.id AND " +
            currentAsOf("hc", asOf, p) + ")";
-    if (kind == "key" || kind == "key_unvisited") w += " AND " + keyWhere(c, "h.tags", p);
+    // with_contact / key_visited: the exact complements of no_contact within households and of
+    // key_unvisited within key (the dashboard's and the figures' rates).
+    if (kind == "with_contact")
+      w += " AND EXISTS (SELECT 1 FROM household_contacts hc WHERE hc.household_id = h.id AND " +
+           currentAsOf("hc", asOf, p) + ")";
+    if (kind == "key" || kind == "key_unvisited" || kind == "key_visited") w += " AND " + keyWhere(c, "h.tags", p);
     if (kind == "key_unvisited") {
       w += " AND (h.last_visited_on IS NULL OR h.last_visited_on < ?)";
+      p.emplace_back(addDays(asOf, -static_cast<int>(settings::getInt(c, kVisitDays))).iso());
+    }
+    if (kind == "key_visited") {
+      w += " AND h.last_visited_on IS NOT NULL AND h.last_visited_on >= ?";
       p.emplace_back(addDays(asOf, -static_cast<int>(settings::getInt(c, kVisitDays))).iso());
     }
     k.from = w;
@@ -1046,18 +1056,25 @@ void registerFigures() {
   f.cells = [](Connection& c, const figures::Query& q) {
     Coverage v = coverage(c, Place{q.scope, std::nullopt, std::nullopt}, q.asOf());
     std::vector<figures::Cell> cells;
-    for (auto& [kind, label] : coverageKinds()) cells.push_back({kind, label, *detail::field(v, kind)});
+    for (auto& [kind, label] : coverageKinds()) {
+      cells.push_back({kind, label, *detail::field(v, kind)});
+      // The rates: households with a contact (of households), key households visited on time
+      // (of key households) — complements of the cell before, listed by their own kinds.
+      if (kind == "households") cells.push_back({"with_contact", "已落实联系户", v.households - v.noContact, {}, "households"});
+      if (kind == "key") cells.push_back({"key_visited", "重点户按期走访", v.key - v.keyUnvisited, {}, "key"});
+    }
     return cells;
   };
   f.records = [](Connection& c, const figures::Query& q, const std::string& cell, int64_t offset, int64_t limit) {
-    bool known = false;
+    bool known = cell == "with_contact" || cell == "key_visited";
     for (auto& [kind, label] : coverageKinds()) known = known || kind == cell;
     if (!known) throw Error::invalid("cell", "未知的统计格：" + cell);
     Listing l = list(c, Place{q.scope, std::nullopt, std::nullopt}, q.asOf(), cell, offset, limit);
     figures::Records r;
     r.total = l.total;
     r.rows = std::move(l.rows);
-    if (cell == "households" || cell == "no_contact" || cell == "key" || cell == "key_unvisited")
+    if (cell == "households" || cell == "no_contact" || cell == "key" || cell == "key_unvisited" ||
+        cell == "with_contact" || cell == "key_visited")
       r.columns = {{"orgName", "社区（村）"}, {"areaName", "片区"}, {"groupName", "小组"}, {"building", "幢"},
                    {"unit", "单元"}, {"room", "室"}, {"address", "地址"}, {"headName", "户主"},
                    {"contactName", "联户党员"}, {"lastVisitedOn", "最近走访"}};

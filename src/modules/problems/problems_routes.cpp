@@ -474,20 +474,37 @@ void registerFigures() {
     return "FROM resident_problems p JOIN orgs o ON o.id = p.org_id WHERE " + w +
            " AND p.received_on >= ? AND p.received_on < ?";
   };
-  s.cells = [](Connection&, const figures::Query& q) {
+  s.cells = [](Connection& c, const figures::Query& q) {
     std::string asOf = q.asOf().iso();
+    std::string answered = "p.answered_on IS NOT NULL AND p.answered_on <= ?";
+    // Days from received to answered (whole days; dates are ISO text).
+    std::string days = c.dialect() == store::Dialect::Postgres
+                           ? "(CAST(p.answered_on AS DATE) - CAST(p.received_on AS DATE))"
+                           : "CAST(julianday(p.answered_on) - julianday(p.received_on) AS INTEGER)";
+    figures::SqlCell avg{"answer_days", "平均办理用时（天）", answered, {asOf}};
+    avg.mean = days;
+    avg.meanColumn = {"days", "办理用时（天）", ""};
+    avg.unit = "天";
+    figures::SqlCell solved{"answered", "已答复或办结", answered, {asOf}};
+    solved.rateOf = "received";
+    figures::SqlCell content{"content", "满意和基本满意", "p.satisfaction IN ('satisfied', 'basic')", {}};
+    content.rateOf = "rated";
     return std::vector<figures::SqlCell>{
         {"received", "受理", "1=1", {}},
-        {"answered", "已答复或办结", "p.answered_on IS NOT NULL AND p.answered_on <= ?", {asOf}},
+        solved,
         {"overdue", "超期未答复",
          "p.due_on < ? AND (p.answered_on IS NULL OR p.answered_on > p.due_on)", {asOf}},
         {"escalated", "曾上提", "p.escalations > 0", {}},
+        avg,
+        {"rated", "已评价", "p.satisfaction IS NOT NULL", {}},
+        content,
         {"satisfied", "满意", "p.satisfaction = 'satisfied'", {}},
         {"basic", "基本满意", "p.satisfaction = 'basic'", {}},
         {"unsatisfied", "不满意", "p.satisfaction = 'unsatisfied'", {}}};
   };
   s.select = [](const figures::Query&, Params&) {
-    return std::string("p.id, p.number, p.kind, o.name, p.received_on, p.due_on, p.answered_on, p.satisfaction");
+    return std::string("p.id, p.number, p.kind, o.name, p.received_on, p.due_on, p.answered_on, CASE p.satisfaction "
+                       "WHEN 'satisfied' THEN '满意' WHEN 'basic' THEN '基本满意' WHEN 'unsatisfied' THEN '不满意' END");
   };
   s.columns = {{"number", "编号", ""},     {"kind", "类别", ""},        {"orgName", "所在组织", ""},
                {"receivedOn", "受理日期", ""}, {"dueOn", "办理时限", ""}, {"answeredOn", "答复日期", ""},

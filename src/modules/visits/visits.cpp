@@ -338,7 +338,7 @@ void registerFigures() {
            " AND v.visited_on >= ? AND v.visited_on < ?";
   };
   s.cells = [](Connection&, const figures::Query&) {
-    std::vector<figures::SqlCell> cells;
+    std::vector<figures::SqlCell> cells{{"all", "走访合计", "1=1", {}}};
     for (auto& [k, l] : kinds()) cells.push_back({k, l, "v.kind = ?", Params{k}});
     cells.push_back({"problems", "其中发现问题", "(v.problems IS NOT NULL AND v.problems <> '')", {}});
     return cells;

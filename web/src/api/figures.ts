@@ -19,6 +19,13 @@ export interface FigureCell {
   label: string
   count: number
   amountFen?: number
+  /** A share of another cell of the figure: its key and the permille (rounded down; null when it counts 0). */
+  rateOf?: string
+  permille?: number | null
+  /** A mean over the records: the sum of their value, the mean in tenths (null when count is 0), the unit. */
+  sum?: number
+  meanTenths?: number | null
+  unit?: string
 }
 
 export interface Figure {
@@ -63,6 +70,11 @@ export interface FigureRecords {
   columns: RecordColumn[]
   figure: string
   amountFen?: number
+  /** Cells with a mean: the sum of column meanKey over all rows, the mean in tenths, the unit. */
+  sum?: number
+  meanTenths?: number | null
+  meanKey?: string
+  unit?: string
   period: Period
   org: { id: number; name: string }
 }

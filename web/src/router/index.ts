@@ -100,6 +100,12 @@ export const routes: RouteRecordRaw[] = [
         meta: { perm: Perm.MemberRead, title: 'mobile.title' },
       },
       {
+        path: 'dashboard',
+        name: 'dashboard',
+        component: () => import('@/views/dashboard/index.vue'),
+        meta: { perm: Perm.MemberRead, title: 'dashboard.title' },
+      },
+      {
         path: 'figures',
         name: 'figures',
         component: () => import('@/views/figures/index.vue'),
