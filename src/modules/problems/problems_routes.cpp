@@ -492,7 +492,7 @@ void registerFigures() {
     return std::vector<figures::SqlCell>{
         {"received", "受理", "1=1", {}},
         solved,
-        {"overdue", "超期未答复",
+        {"overdue", "超期办理（含逾期答复）",
          "p.due_on < ? AND (p.answered_on IS NULL OR p.answered_on > p.due_on)", {asOf}},
         {"escalated", "曾上提", "p.escalations > 0", {}},
         avg,
