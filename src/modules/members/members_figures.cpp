@@ -1,10 +1,13 @@
 // Figures 统计 of the registry: members by category, status, age band, education and joining
 // decade. Stock figures: counted as of the period's last day (Query::asOf) from the dated
 // placements, so a member moved out of the branch later is still counted where he was then.
+#include <algorithm>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "modules/members/members.h"
+#include "platform/rollup.h"
 #include "platform/settings.h"
 
 namespace zg::members {
@@ -76,6 +79,133 @@ std::vector<int> bandTops(store::Connection& c) {
 // Born on or before this day ⇔ aged at least `years` on `on`.
 std::string bornBy(const Date& on, int years) { return addMonths(on, -12 * years).iso(); }
 
+
+// ---- Live roll-ups (docs/rollup.md) -------------------------------------------------------------
+// As of today, the cells of by_category, by_status, by_education and by_joining_decade come from
+// org_counts (migration 0014: each organization's own counts of its open placements, kept by
+// triggers), summed over the subtree, plus exact corrections read from the few rows whose dates
+// lie after today (a placement opened or closed on a future date, full_on or lost_on in the
+// future). Records, past dates and the age bands (which change with every birthday) still count
+// from the base tables.
+
+const std::vector<std::string>& rolledMetrics() {
+  static const std::vector<std::string> v = {"members.category", "members.standing", "members.lost",
+                                             "members.education", "members.decade"};
+  return v;
+}
+
+bool useRollup(const Query& q) { return rollup::enabled() && q.asOf() == today(); }
+
+// The placements covering `d` in the subtree, T, differ from the open placements the triggers
+// count, A, by: open ones starting after d (in A, not in T) and closed ones still running on d (in
+// T, not in A). Both are found through the index member_placements_dates; counts the same keys.
+void correctForDates(store::Connection& c, const Query& q, rollup::Counts& counts) {
+  std::string d = q.asOf().iso();
+  struct Part {
+    const char* where;
+    int sign;
+    int dates;
+  };
+  for (Part part : {Part{"pl.to_date IS NULL AND pl.from_date > ?", -1, 1},
+                    Part{"pl.to_date > ? AND pl.from_date <= ?", 1, 2}}) {
+    Params p;
+    for (int i = 0; i < part.dates; ++i) p.emplace_back(d);
+    std::string w = q.scope.where("o.path", p);
+    auto r = c.query(std::string("SELECT km.metric, km.k, COUNT(*) FROM member_placements pl JOIN orgs o ON o.id = "
+                                 "pl.org_id JOIN rollup_member_keys km ON km.member_id = pl.member_id WHERE ") +
+                         part.where + " AND " + w + " GROUP BY km.metric, km.k",
+                     p);
+    for (auto row : r) counts[row.text(0)][row.text(1)] += part.sign * row.i64(2);
+  }
+}
+
+// Members placed in the subtree on q.asOf() whose `cond` holds (a condition that only rows with
+// a date after today meet, found through that date's index).
+int64_t placedWhere(store::Connection& c, const Query& q, const std::string& cond, const Params& condParams) {
+  Params p;
+  std::string sql = "SELECT COUNT(*) FROM members m" + placedOn(q, p) + " WHERE " + cond;
+  p.insert(p.end(), condParams.begin(), condParams.end());
+  auto v = c.scalar(sql, p);
+  return v ? v->asInt() : 0;
+}
+
+struct Today {
+  rollup::Counts counts;
+  int64_t fullLater = 0;  // category 'full' with full_on after today: still probationary today
+  int64_t lostLater = 0;  // lost_contact with lost_on after today: not yet lost today
+};
+
+Today todayCounts(store::Connection& c, const Query& q) {
+  Today t;
+  t.counts = rollup::subtree(c, q.scope, rolledMetrics());
+  correctForDates(c, q, t.counts);
+  std::string d = q.asOf().iso();
+  t.fullLater = placedWhere(c, q, "m.category = 'full' AND m.full_on > ?", {d});
+  t.lostLater = placedWhere(c, q, "m.lost_contact = 1 AND m.lost_on > ?", {d});
+  return t;
+}
+
+// Outflowing mobile members placed in the subtree today, counted from the mobility records' side
+// (cost grows with mobility records, not members) — the same set as the by_status "mobile" cell.
+int64_t mobileToday(store::Connection& c, const Query& q) {
+  std::string d = q.asOf().iso();
+  Params p{d, d, d, d};
+  std::string w = q.scope.where("o.path", p);
+  auto v = c.scalar(
+      "SELECT COUNT(DISTINCT r.member_id) FROM mobility_records r JOIN member_placements pl ON pl.member_id = "
+      "r.member_id AND pl.from_date <= ? AND (pl.to_date IS NULL OR pl.to_date > ?) JOIN orgs o ON o.id = pl.org_id "
+      "WHERE r.direction = 'outflow' AND r.since_date <= ? AND (r.until_date IS NULL OR r.until_date > ?) AND " +
+          w,
+      p);
+  return v ? v->asInt() : 0;
+}
+
+// The count of one cell from today's roll-ups.
+int64_t rolledCount(const std::string& figure, const std::string& cell, const Today& t, store::Connection& c,
+                    const Query& q) {
+  auto g = [&](const char* metric, const std::string& key) { return rollup::get(t.counts, metric, key); };
+  if (figure == "members.by_category") {
+    if (cell == "full") return g("members.category", "full") - t.fullLater;
+    return g("members.category", "probationary") + t.fullLater;
+  }
+  if (figure == "members.by_status") {
+    if (cell == "lost") return g("members.lost", "1") - t.lostLater;
+    if (cell == "mobile") return mobileToday(c, q);
+    return g("members.standing", cell);
+  }
+  if (figure == "members.by_education") {
+    if (cell == "unknown") return g("members.education", "");
+    if (cell != "other") return g("members.education", cell);
+    int64_t n = 0;
+    auto m = t.counts.find("members.education");
+    if (m != t.counts.end())
+      for (auto& [k, v] : m->second)
+        if (!k.empty() && std::find(educations().begin(), educations().end(), k) == educations().end()) n += v;
+    return n;
+  }
+  return g("members.decade", cell);  // by_joining_decade: the cell keys are the decade keys
+}
+
+// A figure whose cells as of today come from the roll-ups; other dates from the base tables.
+figures::Figure rolled(figures::Figure f, std::function<std::vector<SqlCell>(store::Connection&, const Query&)> defs,
+                       bool dropEmpty) {
+  auto baseCells = f.cells;
+  std::string key = f.key;
+  f.cells = [baseCells, defs, dropEmpty, key](store::Connection& c, const Query& q) {
+    if (!useRollup(q)) return baseCells(c, q);
+    Today t = todayCounts(c, q);
+    std::vector<figures::Cell> out;
+    for (auto& d : defs(c, q)) {
+      figures::Cell cell{d.key, d.label, rolledCount(key, d.key, t, c, q), std::nullopt};
+      cell.rateOf = d.rateOf;
+      if (dropEmpty && cell.count == 0) continue;
+      out.push_back(std::move(cell));
+    }
+    return out;
+  };
+  return f;
+}
+
 }  // namespace
 
 std::string placedOn(const Query& q, Params& p) {
@@ -91,27 +221,32 @@ void registerFigures() {
   settings::define({"figures.age_bands", "统计年龄段",
                     "党员年龄段统计的分段上限（岁），用逗号分隔，如“30,40,50,60,70”表示≤30、31–40……>70",
                     settings::Type::Text, "30,40,50,60,70"});
+  registerRollup();
 
-  figures::define(figures::sqlFigure(
-      "members.by_category", kGroup, "按党员类别", 100, spec([](store::Connection&, const Query& q) {
-        std::string d = q.asOf().iso();
-        return std::vector<SqlCell>{{"full", "正式党员", kFullOn, {d}},
-                                    {"probationary", "预备党员", std::string("NOT ") + kFullOn, {d}}};
-      })));
+  using Defs = std::function<std::vector<SqlCell>(store::Connection&, const Query&)>;
 
-  figures::define(figures::sqlFigure(
-      "members.by_status", kGroup, "按党员状态", 110, spec([](store::Connection&, const Query& q) {
-        std::string d = q.asOf().iso();
-        return std::vector<SqlCell>{
-            {"normal", "正常", "m.standing = 'normal'", {}},
-            {"suspended", "停止党籍", "m.standing = 'suspended'", {}},
-            {"lost", "失去联系", "(m.lost_contact = 1 AND (m.lost_on IS NULL OR m.lost_on <= ?))", {d}},
-            {"mobile", "流动党员",
-             "EXISTS (SELECT 1 FROM mobility_records r WHERE r.member_id = m.id AND r.direction = 'outflow' AND "
-             "r.since_date <= ? AND (r.until_date IS NULL OR r.until_date > ?))",
-             {d, d}}};
-      },
-      false, false)));
+  Defs byCategory = [](store::Connection&, const Query& q) {
+    std::string d = q.asOf().iso();
+    return std::vector<SqlCell>{{"full", "正式党员", kFullOn, {d}},
+                                {"probationary", "预备党员", std::string("NOT ") + kFullOn, {d}}};
+  };
+  figures::define(rolled(figures::sqlFigure("members.by_category", kGroup, "按党员类别", 100, spec(byCategory)),
+                         byCategory, false));
+
+  Defs byStatus = [](store::Connection&, const Query& q) {
+    std::string d = q.asOf().iso();
+    return std::vector<SqlCell>{
+        {"normal", "正常", "m.standing = 'normal'", {}},
+        {"suspended", "停止党籍", "m.standing = 'suspended'", {}},
+        {"lost", "失去联系", "(m.lost_contact = 1 AND (m.lost_on IS NULL OR m.lost_on <= ?))", {d}},
+        {"mobile", "流动党员",
+         "EXISTS (SELECT 1 FROM mobility_records r WHERE r.member_id = m.id AND r.direction = 'outflow' AND "
+         "r.since_date <= ? AND (r.until_date IS NULL OR r.until_date > ?))",
+         {d, d}}};
+  };
+  figures::define(rolled(
+      figures::sqlFigure("members.by_status", kGroup, "按党员状态", 110, spec(byStatus, false, false)), byStatus,
+      false));
 
   figures::define(figures::sqlFigure(
       "members.by_age", kGroup, "按年龄段", 120, spec([](store::Connection& c, const Query& q) {
@@ -136,43 +271,44 @@ void registerFigures() {
         return v;
       })));
 
-  figures::define(figures::sqlFigure(
-      "members.by_education", kGroup, "按学历", 130, spec([](store::Connection&, const Query&) {
-        std::vector<SqlCell> v;
-        std::string known;
-        Params kp;
-        for (auto& e : educations()) {
-          v.push_back({e, e, "m.education = ?", {e}});
-          known += known.empty() ? "?" : ", ?";
-          kp.emplace_back(e);
-        }
-        v.push_back({"other", "其他", "(m.education IS NOT NULL AND m.education <> '' AND m.education NOT IN (" +
-                                          known + "))",
-                     kp});
-        v.push_back({"unknown", "未填写", "(m.education IS NULL OR m.education = '')", {}});
-        return v;
-      })));
+  Defs byEducation = [](store::Connection&, const Query&) {
+    std::vector<SqlCell> v;
+    std::string known;
+    Params kp;
+    for (auto& e : educations()) {
+      v.push_back({e, e, "m.education = ?", {e}});
+      known += known.empty() ? "?" : ", ?";
+      kp.emplace_back(e);
+    }
+    v.push_back({"other", "其他",
+                 "(m.education IS NOT NULL AND m.education <> '' AND m.education NOT IN (" + known + "))", kp});
+    v.push_back({"unknown", "未填写", "(m.education IS NULL OR m.education = '')", {}});
+    return v;
+  };
+  figures::define(rolled(figures::sqlFigure("members.by_education", kGroup, "按学历", 130, spec(byEducation)),
+                         byEducation, false));
 
-  figures::define(figures::sqlFigure(
-      "members.by_joining_decade", kGroup, "按入党时间", 140, spec(
-                                                            [](store::Connection&, const Query& q) {
-                                                              std::vector<SqlCell> v;
-                                                              v.push_back({"before1950", "1950年以前",
-                                                                           "m.joined_on < ?", {std::string("1950-01-01")}});
-                                                              for (int y = 1950; y <= q.asOf().year; y += 10) {
-                                                                std::string a = std::to_string(y) + "-01-01";
-                                                                std::string b = std::to_string(y + 10) + "-01-01";
-                                                                v.push_back({std::to_string(y) + "s",
-                                                                             std::to_string(y) + "–" +
-                                                                                 std::to_string(y + 9) + "年",
-                                                                             "(m.joined_on >= ? AND m.joined_on < ?)",
-                                                                             {a, b}});
-                                                              }
-                                                              v.push_back({"unknown", "入党日期不详",
-                                                                           "m.joined_on IS NULL", {}});
-                                                              return v;
-                                                            },
-                                                            true)));
+  Defs byDecade = [](store::Connection&, const Query& q) {
+    std::vector<SqlCell> v;
+    v.push_back({"before1950", "1950年以前", "m.joined_on < ?", {std::string("1950-01-01")}});
+    for (int y = 1950; y <= q.asOf().year; y += 10) {
+      std::string a = std::to_string(y) + "-01-01";
+      std::string b = std::to_string(y + 10) + "-01-01";
+      v.push_back({std::to_string(y) + "s", std::to_string(y) + "–" + std::to_string(y + 9) + "年",
+                   "(m.joined_on >= ? AND m.joined_on < ?)", {a, b}});
+    }
+    v.push_back({"unknown", "入党日期不详", "m.joined_on IS NULL", {}});
+    return v;
+  };
+  figures::define(rolled(figures::sqlFigure("members.by_joining_decade", kGroup, "按入党时间", 140,
+                                            spec(byDecade, true)),
+                         byDecade, true));
+}
+
+void registerRollup() {
+  rollup::define({"members",
+                  "SELECT pl.org_id, km.metric, km.k, COUNT(*) FROM member_placements pl JOIN rollup_member_keys km ON "
+                  "km.member_id = pl.member_id WHERE pl.to_date IS NULL GROUP BY pl.org_id, km.metric, km.k"});
 }
 
 }  // namespace zg::members
