@@ -201,6 +201,15 @@ test('after a random mix of moves, merges, splits, an import and removals every 
   }
 });
 
+test('?group=members answers the members figures only, with the same cells as the whole page', async () => {
+  const page = await admin.ok('/api/figures' + qs({ orgId: s1, period: 'year', year, group: 'members' }));
+  const keys = page.groups.flatMap((g) => g.figures.map((f) => f.key));
+  assert.deepEqual(keys, ['members.by_category', 'members.by_status', 'members.by_age', 'members.by_education', 'members.by_joining_decade']);
+  const part = {};
+  for (const g of page.groups) for (const f of g.figures) for (const c of f.cells) part[`${f.key}/${c.key}`] = c.count;
+  assert.deepEqual(part, await figures(s1));
+});
+
 test('rollup check reports a damaged aggregate and rebuild repairs it', async () => {
   const bumped = `INSERT INTO org_counts(org_id, metric, k, n) VALUES (${b1}, 'members.education', '研究生', 5) ON CONFLICT (org_id, metric, k) DO UPDATE SET n = org_counts.n + 5`;
   const r0 =
