@@ -7,7 +7,7 @@ CREATE TABLE org_counts (
   metric  TEXT NOT NULL,
   k       TEXT NOT NULL,
   n       BIGINT NOT NULL,
-  PRIMARY KEY (org_id, metric, k)
+  PRIMARY KEY (org_id, metric, k) INCLUDE (n)  -- index-only subtree reads
 );
 
 CREATE VIEW rollup_member_keys AS

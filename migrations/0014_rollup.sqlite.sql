@@ -8,7 +8,7 @@ CREATE TABLE org_counts (
   k       TEXT NOT NULL,     -- the key within the metric ('full', '大学本科', '1990s' …)
   n       INTEGER NOT NULL,  -- members (open placements) of org_id with that key
   PRIMARY KEY (org_id, metric, k)
-);
+) WITHOUT ROWID;  -- the key is the table: a subtree read is one probe per organization and metric
 
 -- The keys one member counts under. The triggers, `zugong rollup rebuild` and `rollup check`
 -- all use this one view, so the incremental and the full count cannot differ in definition.

@@ -208,6 +208,8 @@ test('?group=members answers the members figures only, with the same cells as th
   const part = {};
   for (const g of page.groups) for (const f of g.figures) for (const c of f.cells) part[`${f.key}/${c.key}`] = c.count;
   assert.deepEqual(part, await figures(s1));
+  const one = await admin.ok('/api/figures' + qs({ orgId: s1, period: 'year', year, group: 'members.by_status' }));
+  assert.deepEqual(one.groups.flatMap((g) => g.figures.map((f) => f.key)), ['members.by_status']);
 });
 
 test('rollup check reports a damaged aggregate and rebuild repairs it', async () => {

@@ -3,6 +3,7 @@
 // placements, so a member moved out of the branch later is still counted where he was then.
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -98,35 +99,68 @@ bool useRollup(const Query& q) { return rollup::enabled() && q.asOf() == today()
 
 // The placements covering `d` in the subtree, T, differ from the open placements the triggers
 // count, A, by: open ones starting after d (in A, not in T) and closed ones still running on d (in
-// T, not in A). Both are found through the index member_placements_dates; counts the same keys.
+// T, not in A). Each query starts from the date index member_placements_dates (no subtree scan: it
+// reads only rows dated after today, usually none) and keeps the subtree's in C++; then the keys of
+// those members are subtracted or added.
 void correctForDates(store::Connection& c, const Query& q, rollup::Counts& counts) {
   std::string d = q.asOf().iso();
-  struct Part {
-    const char* where;
-    int sign;
-    int dates;
-  };
-  for (Part part : {Part{"pl.to_date IS NULL AND pl.from_date > ?", -1, 1},
-                    Part{"pl.to_date > ? AND pl.from_date <= ?", 1, 2}}) {
-    Params p;
-    for (int i = 0; i < part.dates; ++i) p.emplace_back(d);
-    std::string w = q.scope.where("o.path", p);
-    auto r = c.query(std::string("SELECT km.metric, km.k, COUNT(*) FROM member_placements pl JOIN orgs o ON o.id = "
-                                 "pl.org_id JOIN rollup_member_keys km ON km.member_id = pl.member_id WHERE ") +
-                         part.where + " AND " + w + " GROUP BY km.metric, km.k",
+  std::vector<std::pair<int64_t, int>> changes;  // member, sign
+  auto collect = [&](const char* where, Params p, int sign) {
+    auto r = c.query(std::string("SELECT pl.member_id, o.path FROM member_placements pl JOIN orgs o ON o.id = "
+                                 "pl.org_id WHERE ") +
+                         where,
                      p);
-    for (auto row : r) counts[row.text(0)][row.text(1)] += part.sign * row.i64(2);
+    for (auto row : r)
+      if (q.scope.contains(row.text(1))) changes.push_back({row.i64(0), sign});
+  };
+  collect("pl.to_date IS NULL AND pl.from_date > ?", {d}, -1);
+  collect("pl.to_date > ? AND pl.from_date <= ?", {d, d}, 1);
+  for (size_t i = 0; i < changes.size(); i += 500) {
+    size_t end = std::min(changes.size(), i + 500);
+    std::map<int64_t, int> sign;  // a member's net sign in this chunk
+    Params p;
+    std::string in;
+    for (size_t j = i; j < end; ++j) sign[changes[j].first] += changes[j].second;
+    for (auto& [m, _] : sign) {
+      in += in.empty() ? "?" : ", ?";
+      p.emplace_back(m);
+    }
+    auto r = c.query("SELECT member_id, metric, k FROM rollup_member_keys WHERE member_id IN (" + in + ")", p);
+    for (auto row : r) counts[row.text(1)][row.text(2)] += sign[row.i64(0)];
   }
 }
 
-// Members placed in the subtree on q.asOf() whose `cond` holds (a condition that only rows with
-// a date after today meet, found through that date's index).
+// Members placed in the subtree on q.asOf() among those `cond` selects — a condition on members
+// that only rows dated after today meet, so it is found through that date's index and only those
+// few members are then looked up in the placements.
+int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int64_t>& ids);
+
 int64_t placedWhere(store::Connection& c, const Query& q, const std::string& cond, const Params& condParams) {
-  Params p;
-  std::string sql = "SELECT COUNT(*) FROM members m" + placedOn(q, p) + " WHERE " + cond;
-  p.insert(p.end(), condParams.begin(), condParams.end());
-  auto v = c.scalar(sql, p);
-  return v ? v->asInt() : 0;
+  std::vector<int64_t> ids;
+  for (auto row : c.query("SELECT id FROM members WHERE " + cond, condParams)) ids.push_back(row.i64(0));
+  return placedAmong(c, q, ids);
+}
+
+// How many of `ids` (distinct members) are placed in the subtree on q.asOf().
+int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int64_t>& ids) {
+  int64_t n = 0;
+  std::string d = q.asOf().iso();
+  for (size_t i = 0; i < ids.size(); i += 500) {
+    Params p;
+    std::string in;
+    for (size_t j = i; j < std::min(ids.size(), i + 500); ++j) {
+      in += in.empty() ? "?" : ", ?";
+      p.emplace_back(ids[j]);
+    }
+    p.emplace_back(d);
+    p.emplace_back(d);
+    std::string w = q.scope.where("o.path", p);
+    auto v = c.scalar("SELECT COUNT(*) FROM member_placements pl JOIN orgs o ON o.id = pl.org_id WHERE pl.member_id IN (" +
+                          in + ") AND pl.from_date <= ? AND (pl.to_date IS NULL OR pl.to_date > ?) AND " + w,
+                      p);
+    n += v ? v->asInt() : 0;
+  }
+  return n;
 }
 
 struct Today {
@@ -135,13 +169,22 @@ struct Today {
   int64_t lostLater = 0;  // lost_contact with lost_on after today: not yet lost today
 };
 
-Today todayCounts(store::Connection& c, const Query& q) {
+// The metrics one figure reads (and only the date corrections it needs).
+std::vector<std::string> metricsOf(const std::string& figure) {
+  if (figure == "members.by_category") return {"members.category"};
+  if (figure == "members.by_status") return {"members.standing", "members.lost"};
+  if (figure == "members.by_education") return {"members.education"};
+  if (figure == "members.by_joining_decade") return {"members.decade"};
+  return rolledMetrics();
+}
+
+Today todayCounts(store::Connection& c, const Query& q, const std::string& figure) {
   Today t;
-  t.counts = rollup::subtree(c, q.scope, rolledMetrics());
+  t.counts = rollup::subtree(c, q.scope, metricsOf(figure));
   correctForDates(c, q, t.counts);
   std::string d = q.asOf().iso();
-  t.fullLater = placedWhere(c, q, "m.category = 'full' AND m.full_on > ?", {d});
-  t.lostLater = placedWhere(c, q, "m.lost_contact = 1 AND m.lost_on > ?", {d});
+  if (figure == "members.by_category") t.fullLater = placedWhere(c, q, "full_on > ? AND category = 'full'", {d});
+  if (figure == "members.by_status") t.lostLater = placedWhere(c, q, "lost_on > ? AND lost_contact = 1", {d});
   return t;
 }
 
@@ -149,15 +192,12 @@ Today todayCounts(store::Connection& c, const Query& q) {
 // (cost grows with mobility records, not members) — the same set as the by_status "mobile" cell.
 int64_t mobileToday(store::Connection& c, const Query& q) {
   std::string d = q.asOf().iso();
-  Params p{d, d, d, d};
-  std::string w = q.scope.where("o.path", p);
-  auto v = c.scalar(
-      "SELECT COUNT(DISTINCT r.member_id) FROM mobility_records r JOIN member_placements pl ON pl.member_id = "
-      "r.member_id AND pl.from_date <= ? AND (pl.to_date IS NULL OR pl.to_date > ?) JOIN orgs o ON o.id = pl.org_id "
-      "WHERE r.direction = 'outflow' AND r.since_date <= ? AND (r.until_date IS NULL OR r.until_date > ?) AND " +
-          w,
-      p);
-  return v ? v->asInt() : 0;
+  std::vector<int64_t> ids;
+  for (auto row : c.query("SELECT DISTINCT member_id FROM mobility_records WHERE direction = 'outflow' AND since_date "
+                          "<= ? AND (until_date IS NULL OR until_date > ?)",
+                          {d, d}))
+    ids.push_back(row.i64(0));
+  return placedAmong(c, q, ids);
 }
 
 // The count of one cell from today's roll-ups.
@@ -193,7 +233,7 @@ figures::Figure rolled(figures::Figure f, std::function<std::vector<SqlCell>(sto
   std::string key = f.key;
   f.cells = [baseCells, defs, dropEmpty, key](store::Connection& c, const Query& q) {
     if (!useRollup(q)) return baseCells(c, q);
-    Today t = todayCounts(c, q);
+    Today t = todayCounts(c, q, key);
     std::vector<figures::Cell> out;
     for (auto& d : defs(c, q)) {
       figures::Cell cell{d.key, d.label, rolledCount(key, d.key, t, c, q), std::nullopt};
