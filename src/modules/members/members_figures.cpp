@@ -80,7 +80,6 @@ std::vector<int> bandTops(store::Connection& c) {
 // Born on or before this day ⇔ aged at least `years` on `on`.
 std::string bornBy(const Date& on, int years) { return addMonths(on, -12 * years).iso(); }
 
-
 // ---- Live roll-ups (docs/rollup.md) -------------------------------------------------------------
 // As of today, the cells of by_category, by_status, by_education and by_joining_decade come from
 // org_counts (migration 0014: each organization's own counts of its open placements, kept by
@@ -130,17 +129,6 @@ void correctForDates(store::Connection& c, const Query& q, rollup::Counts& count
   }
 }
 
-// Members placed in the subtree on q.asOf() among those `cond` selects — a condition on members
-// that only rows dated after today meet, so it is found through that date's index and only those
-// few members are then looked up in the placements.
-int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int64_t>& ids);
-
-int64_t placedWhere(store::Connection& c, const Query& q, const std::string& cond, const Params& condParams) {
-  std::vector<int64_t> ids;
-  for (auto row : c.query("SELECT id FROM members WHERE " + cond, condParams)) ids.push_back(row.i64(0));
-  return placedAmong(c, q, ids);
-}
-
 // How many of `ids` (distinct members) are placed in the subtree on q.asOf().
 int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int64_t>& ids) {
   int64_t n = 0;
@@ -161,6 +149,15 @@ int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int6
     n += v ? v->asInt() : 0;
   }
   return n;
+}
+
+// Members placed in the subtree on q.asOf() among those `cond` selects — a condition on members
+// that only rows dated after today meet, so it is found through that date's index and only those
+// few members are then looked up in the placements.
+int64_t placedWhere(store::Connection& c, const Query& q, const std::string& cond, const Params& condParams) {
+  std::vector<int64_t> ids;
+  for (auto row : c.query("SELECT id FROM members WHERE " + cond, condParams)) ids.push_back(row.i64(0));
+  return placedAmong(c, q, ids);
 }
 
 struct Today {
