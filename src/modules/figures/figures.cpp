@@ -164,11 +164,14 @@ Period parsePeriod(const http::Request& req) {
   return p;
 }
 
-bj::object page(Connection& c, const figures::Query& q) {
+// `only`: "" for every figure, a key group ("members") for the figures whose key starts with it
+// and a dot, or one figure's key.
+bj::object page(Connection& c, const figures::Query& q, const std::string& only = "") {
   bj::array groups;
   bj::object* group = nullptr;
   for (auto& f : figures::all()) {
     if (!f.cells) continue;
+    if (!only.empty() && f.key != only && f.key.rfind(only + ".", 0) != 0) continue;
     auto cells = f.cells(c, q);
     bj::array cj;
     for (auto& x : cells) cj.push_back(cellJson(x, cells));
@@ -245,7 +248,8 @@ std::string recordsXlsx(const figures::Figure& f, const figures::Records& r) {
 void registerRoutes(platform::Api& api) {
   api.get("/api/figures", P::MemberRead, [](http::Request& req, const auth::Context& ctx, Connection& c) {
     Target t = target(c, req, ctx);
-    bj::object o = page(c, t.q);
+    auto only = req.query.find("group");  // ?group=members or a figure's key (dashboards, benchmarks)
+    bj::object o = page(c, t.q, only == req.query.end() ? "" : only->second);
     o["org"] = bj::object{{"id", t.org.id}, {"name", t.org.name}};
     o["period"] = periodJson(t.period);
     return json::ok(o);

@@ -103,6 +103,9 @@ const std::vector<std::string>& educations();
 // Figures 统计 (members_figures.cpp): members by category, status, age band, education and
 // joining decade, counted as of the period's last day from the dated placements. Idempotent.
 void registerFigures();
+// Declares the members' live roll-up source (platform/rollup.h): the full recount of the counts
+// the triggers of migration 0014 keep in org_counts. Called by registerFigures; idempotent.
+void registerRollup();
 // The members placed in q's subtree on q.asOf(), for other modules' figures: joins
 // `member_placements pl` and `orgs o` (the branch on that day) to a `members m` already in the
 // FROM clause, appending the parameters.

@@ -1,10 +1,14 @@
 // Figures 统计 of the registry: members by category, status, age band, education and joining
 // decade. Stock figures: counted as of the period's last day (Query::asOf) from the dated
 // placements, so a member moved out of the branch later is still counted where he was then.
+#include <algorithm>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "modules/members/members.h"
+#include "platform/rollup.h"
 #include "platform/settings.h"
 
 namespace zg::members {
@@ -76,6 +80,169 @@ std::vector<int> bandTops(store::Connection& c) {
 // Born on or before this day ⇔ aged at least `years` on `on`.
 std::string bornBy(const Date& on, int years) { return addMonths(on, -12 * years).iso(); }
 
+// ---- Live roll-ups (docs/rollup.md) -------------------------------------------------------------
+// As of today, the cells of by_category, by_status, by_education and by_joining_decade come from
+// org_counts (migration 0014: each organization's own counts of its open placements, kept by
+// triggers), summed over the subtree, plus exact corrections read from the few rows whose dates
+// lie after today (a placement opened or closed on a future date, full_on or lost_on in the
+// future). Records, past dates and the age bands (which change with every birthday) still count
+// from the base tables.
+
+const std::vector<std::string>& rolledMetrics() {
+  static const std::vector<std::string> v = {"members.category", "members.standing", "members.lost",
+                                             "members.education", "members.decade"};
+  return v;
+}
+
+bool useRollup(const Query& q) { return rollup::enabled() && q.asOf() == today(); }
+
+// The placements covering `d` in the subtree, T, differ from the open placements the triggers
+// count, A, by: open ones starting after d (in A, not in T) and closed ones still running on d (in
+// T, not in A). Each query starts from the date index member_placements_dates (no subtree scan: it
+// reads only rows dated after today, usually none) and keeps the subtree's in C++; then the keys of
+// those members are subtracted or added.
+void correctForDates(store::Connection& c, const Query& q, rollup::Counts& counts) {
+  std::string d = q.asOf().iso();
+  std::vector<std::pair<int64_t, int>> changes;  // member, sign
+  auto collect = [&](const char* where, Params p, int sign) {
+    auto r = c.query(std::string("SELECT pl.member_id, o.path FROM member_placements pl JOIN orgs o ON o.id = "
+                                 "pl.org_id WHERE ") +
+                         where,
+                     p);
+    for (auto row : r)
+      if (q.scope.contains(row.text(1))) changes.push_back({row.i64(0), sign});
+  };
+  collect("pl.to_date IS NULL AND pl.from_date > ?", {d}, -1);
+  collect("pl.to_date > ? AND pl.from_date <= ?", {d, d}, 1);
+  for (size_t i = 0; i < changes.size(); i += 500) {
+    size_t end = std::min(changes.size(), i + 500);
+    std::map<int64_t, int> sign;  // a member's net sign in this chunk
+    Params p;
+    std::string in;
+    for (size_t j = i; j < end; ++j) sign[changes[j].first] += changes[j].second;
+    for (auto& [m, _] : sign) {
+      in += in.empty() ? "?" : ", ?";
+      p.emplace_back(m);
+    }
+    auto r = c.query("SELECT member_id, metric, k FROM rollup_member_keys WHERE member_id IN (" + in + ")", p);
+    for (auto row : r) counts[row.text(1)][row.text(2)] += sign[row.i64(0)];
+  }
+}
+
+// How many of `ids` (distinct members) are placed in the subtree on q.asOf().
+int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int64_t>& ids) {
+  int64_t n = 0;
+  std::string d = q.asOf().iso();
+  for (size_t i = 0; i < ids.size(); i += 500) {
+    Params p;
+    std::string in;
+    for (size_t j = i; j < std::min(ids.size(), i + 500); ++j) {
+      in += in.empty() ? "?" : ", ?";
+      p.emplace_back(ids[j]);
+    }
+    p.emplace_back(d);
+    p.emplace_back(d);
+    std::string w = q.scope.where("o.path", p);
+    auto v = c.scalar("SELECT COUNT(*) FROM member_placements pl JOIN orgs o ON o.id = pl.org_id WHERE pl.member_id IN (" +
+                          in + ") AND pl.from_date <= ? AND (pl.to_date IS NULL OR pl.to_date > ?) AND " + w,
+                      p);
+    n += v ? v->asInt() : 0;
+  }
+  return n;
+}
+
+// Members placed in the subtree on q.asOf() among those `cond` selects — a condition on members
+// that only rows dated after today meet, so it is found through that date's index and only those
+// few members are then looked up in the placements.
+int64_t placedWhere(store::Connection& c, const Query& q, const std::string& cond, const Params& condParams) {
+  std::vector<int64_t> ids;
+  for (auto row : c.query("SELECT id FROM members WHERE " + cond, condParams)) ids.push_back(row.i64(0));
+  return placedAmong(c, q, ids);
+}
+
+struct Today {
+  rollup::Counts counts;
+  int64_t fullLater = 0;  // category 'full' with full_on after today: still probationary today
+  int64_t lostLater = 0;  // lost_contact with lost_on after today: not yet lost today
+};
+
+// The metrics one figure reads (and only the date corrections it needs).
+std::vector<std::string> metricsOf(const std::string& figure) {
+  if (figure == "members.by_category") return {"members.category"};
+  if (figure == "members.by_status") return {"members.standing", "members.lost"};
+  if (figure == "members.by_education") return {"members.education"};
+  if (figure == "members.by_joining_decade") return {"members.decade"};
+  return rolledMetrics();
+}
+
+Today todayCounts(store::Connection& c, const Query& q, const std::string& figure) {
+  Today t;
+  t.counts = rollup::subtree(c, q.scope, metricsOf(figure));
+  correctForDates(c, q, t.counts);
+  std::string d = q.asOf().iso();
+  if (figure == "members.by_category") t.fullLater = placedWhere(c, q, "full_on > ? AND category = 'full'", {d});
+  if (figure == "members.by_status") t.lostLater = placedWhere(c, q, "lost_on > ? AND lost_contact = 1", {d});
+  return t;
+}
+
+// Outflowing mobile members placed in the subtree today, counted from the mobility records' side
+// (cost grows with mobility records, not members) — the same set as the by_status "mobile" cell.
+int64_t mobileToday(store::Connection& c, const Query& q) {
+  std::string d = q.asOf().iso();
+  std::vector<int64_t> ids;
+  for (auto row : c.query("SELECT DISTINCT member_id FROM mobility_records WHERE direction = 'outflow' AND since_date "
+                          "<= ? AND (until_date IS NULL OR until_date > ?)",
+                          {d, d}))
+    ids.push_back(row.i64(0));
+  return placedAmong(c, q, ids);
+}
+
+// The count of one cell from today's roll-ups.
+int64_t rolledCount(const std::string& figure, const std::string& cell, const Today& t, store::Connection& c,
+                    const Query& q) {
+  auto g = [&](const char* metric, const std::string& key) { return rollup::get(t.counts, metric, key); };
+  if (figure == "members.by_category") {
+    if (cell == "full") return g("members.category", "full") - t.fullLater;
+    return g("members.category", "probationary") + t.fullLater;
+  }
+  if (figure == "members.by_status") {
+    if (cell == "lost") return g("members.lost", "1") - t.lostLater;
+    if (cell == "mobile") return mobileToday(c, q);
+    return g("members.standing", cell);
+  }
+  if (figure == "members.by_education") {
+    if (cell == "unknown") return g("members.education", "");
+    if (cell != "other") return g("members.education", cell);
+    int64_t n = 0;
+    auto m = t.counts.find("members.education");
+    if (m != t.counts.end())
+      for (auto& [k, v] : m->second)
+        if (!k.empty() && std::find(educations().begin(), educations().end(), k) == educations().end()) n += v;
+    return n;
+  }
+  return g("members.decade", cell);  // by_joining_decade: the cell keys are the decade keys
+}
+
+// A figure whose cells as of today come from the roll-ups; other dates from the base tables.
+figures::Figure rolled(figures::Figure f, std::function<std::vector<SqlCell>(store::Connection&, const Query&)> defs,
+                       bool dropEmpty) {
+  auto baseCells = f.cells;
+  std::string key = f.key;
+  f.cells = [baseCells, defs, dropEmpty, key](store::Connection& c, const Query& q) {
+    if (!useRollup(q)) return baseCells(c, q);
+    Today t = todayCounts(c, q, key);
+    std::vector<figures::Cell> out;
+    for (auto& d : defs(c, q)) {
+      figures::Cell cell{d.key, d.label, rolledCount(key, d.key, t, c, q), std::nullopt};
+      cell.rateOf = d.rateOf;
+      if (dropEmpty && cell.count == 0) continue;
+      out.push_back(std::move(cell));
+    }
+    return out;
+  };
+  return f;
+}
+
 }  // namespace
 
 std::string placedOn(const Query& q, Params& p) {
@@ -91,27 +258,32 @@ void registerFigures() {
   settings::define({"figures.age_bands", "统计年龄段",
                     "党员年龄段统计的分段上限（岁），用逗号分隔，如“30,40,50,60,70”表示≤30、31–40……>70",
                     settings::Type::Text, "30,40,50,60,70"});
+  registerRollup();
 
-  figures::define(figures::sqlFigure(
-      "members.by_category", kGroup, "按党员类别", 100, spec([](store::Connection&, const Query& q) {
-        std::string d = q.asOf().iso();
-        return std::vector<SqlCell>{{"full", "正式党员", kFullOn, {d}},
-                                    {"probationary", "预备党员", std::string("NOT ") + kFullOn, {d}}};
-      })));
+  using Defs = std::function<std::vector<SqlCell>(store::Connection&, const Query&)>;
 
-  figures::define(figures::sqlFigure(
-      "members.by_status", kGroup, "按党员状态", 110, spec([](store::Connection&, const Query& q) {
-        std::string d = q.asOf().iso();
-        return std::vector<SqlCell>{
-            {"normal", "正常", "m.standing = 'normal'", {}},
-            {"suspended", "停止党籍", "m.standing = 'suspended'", {}},
-            {"lost", "失去联系", "(m.lost_contact = 1 AND (m.lost_on IS NULL OR m.lost_on <= ?))", {d}},
-            {"mobile", "流动党员",
-             "EXISTS (SELECT 1 FROM mobility_records r WHERE r.member_id = m.id AND r.direction = 'outflow' AND "
-             "r.since_date <= ? AND (r.until_date IS NULL OR r.until_date > ?))",
-             {d, d}}};
-      },
-      false, false)));
+  Defs byCategory = [](store::Connection&, const Query& q) {
+    std::string d = q.asOf().iso();
+    return std::vector<SqlCell>{{"full", "正式党员", kFullOn, {d}},
+                                {"probationary", "预备党员", std::string("NOT ") + kFullOn, {d}}};
+  };
+  figures::define(rolled(figures::sqlFigure("members.by_category", kGroup, "按党员类别", 100, spec(byCategory)),
+                         byCategory, false));
+
+  Defs byStatus = [](store::Connection&, const Query& q) {
+    std::string d = q.asOf().iso();
+    return std::vector<SqlCell>{
+        {"normal", "正常", "m.standing = 'normal'", {}},
+        {"suspended", "停止党籍", "m.standing = 'suspended'", {}},
+        {"lost", "失去联系", "(m.lost_contact = 1 AND (m.lost_on IS NULL OR m.lost_on <= ?))", {d}},
+        {"mobile", "流动党员",
+         "EXISTS (SELECT 1 FROM mobility_records r WHERE r.member_id = m.id AND r.direction = 'outflow' AND "
+         "r.since_date <= ? AND (r.until_date IS NULL OR r.until_date > ?))",
+         {d, d}}};
+  };
+  figures::define(rolled(
+      figures::sqlFigure("members.by_status", kGroup, "按党员状态", 110, spec(byStatus, false, false)), byStatus,
+      false));
 
   figures::define(figures::sqlFigure(
       "members.by_age", kGroup, "按年龄段", 120, spec([](store::Connection& c, const Query& q) {
@@ -136,43 +308,44 @@ void registerFigures() {
         return v;
       })));
 
-  figures::define(figures::sqlFigure(
-      "members.by_education", kGroup, "按学历", 130, spec([](store::Connection&, const Query&) {
-        std::vector<SqlCell> v;
-        std::string known;
-        Params kp;
-        for (auto& e : educations()) {
-          v.push_back({e, e, "m.education = ?", {e}});
-          known += known.empty() ? "?" : ", ?";
-          kp.emplace_back(e);
-        }
-        v.push_back({"other", "其他", "(m.education IS NOT NULL AND m.education <> '' AND m.education NOT IN (" +
-                                          known + "))",
-                     kp});
-        v.push_back({"unknown", "未填写", "(m.education IS NULL OR m.education = '')", {}});
-        return v;
-      })));
+  Defs byEducation = [](store::Connection&, const Query&) {
+    std::vector<SqlCell> v;
+    std::string known;
+    Params kp;
+    for (auto& e : educations()) {
+      v.push_back({e, e, "m.education = ?", {e}});
+      known += known.empty() ? "?" : ", ?";
+      kp.emplace_back(e);
+    }
+    v.push_back({"other", "其他",
+                 "(m.education IS NOT NULL AND m.education <> '' AND m.education NOT IN (" + known + "))", kp});
+    v.push_back({"unknown", "未填写", "(m.education IS NULL OR m.education = '')", {}});
+    return v;
+  };
+  figures::define(rolled(figures::sqlFigure("members.by_education", kGroup, "按学历", 130, spec(byEducation)),
+                         byEducation, false));
 
-  figures::define(figures::sqlFigure(
-      "members.by_joining_decade", kGroup, "按入党时间", 140, spec(
-                                                            [](store::Connection&, const Query& q) {
-                                                              std::vector<SqlCell> v;
-                                                              v.push_back({"before1950", "1950年以前",
-                                                                           "m.joined_on < ?", {std::string("1950-01-01")}});
-                                                              for (int y = 1950; y <= q.asOf().year; y += 10) {
-                                                                std::string a = std::to_string(y) + "-01-01";
-                                                                std::string b = std::to_string(y + 10) + "-01-01";
-                                                                v.push_back({std::to_string(y) + "s",
-                                                                             std::to_string(y) + "–" +
-                                                                                 std::to_string(y + 9) + "年",
-                                                                             "(m.joined_on >= ? AND m.joined_on < ?)",
-                                                                             {a, b}});
-                                                              }
-                                                              v.push_back({"unknown", "入党日期不详",
-                                                                           "m.joined_on IS NULL", {}});
-                                                              return v;
-                                                            },
-                                                            true)));
+  Defs byDecade = [](store::Connection&, const Query& q) {
+    std::vector<SqlCell> v;
+    v.push_back({"before1950", "1950年以前", "m.joined_on < ?", {std::string("1950-01-01")}});
+    for (int y = 1950; y <= q.asOf().year; y += 10) {
+      std::string a = std::to_string(y) + "-01-01";
+      std::string b = std::to_string(y + 10) + "-01-01";
+      v.push_back({std::to_string(y) + "s", std::to_string(y) + "–" + std::to_string(y + 9) + "年",
+                   "(m.joined_on >= ? AND m.joined_on < ?)", {a, b}});
+    }
+    v.push_back({"unknown", "入党日期不详", "m.joined_on IS NULL", {}});
+    return v;
+  };
+  figures::define(rolled(figures::sqlFigure("members.by_joining_decade", kGroup, "按入党时间", 140,
+                                            spec(byDecade, true)),
+                         byDecade, true));
+}
+
+void registerRollup() {
+  rollup::define({"members",
+                  "SELECT pl.org_id, km.metric, km.k, COUNT(*) FROM member_placements pl JOIN rollup_member_keys km ON "
+                  "km.member_id = pl.member_id WHERE pl.to_date IS NULL GROUP BY pl.org_id, km.metric, km.k"});
 }
 
 }  // namespace zg::members
