@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Writes N member rows (valid ID numbers, plausible names) as a UTF-8 CSV with the national
+"""Writes N member rows (valid ID numbers with the 110101 region code, which the demo never uses, so
+the rows import on top of the demo district; plausible names) as a UTF-8 CSV with the national
 form's headers, spread over the branches named on stdin (one "community/branch" per line)."""
 import random
 import sys
@@ -10,7 +11,7 @@ SUR = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋�
 GIV = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华文辉志强海燕红梅小红晓东永明丹玉兰"
 
 def idnum(rng, seq, born):
-    first = "330104" + born.replace("-", "") + "%03d" % (seq % 1000)
+    first = "110101" + born.replace("-", "") + "%03d" % (seq % 1000)
     s = sum(int(d) * w for d, w in zip(first, W))
     return first + C[s % 11]
 
