@@ -99,6 +99,9 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
       return std::nullopt;
     };
     int nAreas = static_cast<int>(rng.range(4, 7));
+    // Buildings are numbered through the community, so no two households share an address (the
+    // rule createHousehold enforces: one 幢/单元/室 once per community).
+    int nextBuilding = 1;
     for (int a = 1; a <= nAreas; ++a) {
       ++areaId, ++out.areas;
       std::optional<int64_t> leader = rng.chance(0.97) ? take() : std::nullopt;
@@ -108,12 +111,13 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
                                         : "第" + std::to_string(a) + "片区";
       areas.push_back({areaId, co.id, areaName, leader, branch, nullptr, 1, now, now});
       int nGroups = rng.chance(0.14) ? 3 : 2;
-      int building = (a - 1) * 8;
       for (int g = 1; g <= nGroups; ++g) {
         ++groupId, ++out.groups;
         std::optional<int64_t> gLeader = rng.chance(0.96) ? take() : std::nullopt;
         groups.push_back({groupId, areaId, co.id, "第" + std::to_string(g) + "组", gLeader, 1, now, now});
         int nHouseholds = static_cast<int>(rng.range(55, 80));
+        int building = nextBuilding - 1;
+        nextBuilding += (nHouseholds + 23) / 24;
         std::vector<int64_t> ids;
         for (int h = 0; h < nHouseholds; ++h) {
           ++householdId, ++out.households;

@@ -191,6 +191,12 @@ TEST(Grid, DemoGridHasAboutTenHouseholdsPerContact) {
       c->scalar("SELECT COUNT(*) * 1.0 / COUNT(DISTINCT member_id) FROM household_contacts WHERE to_on IS NULL")->asReal();
   EXPECT_GT(perContact, 8.0);
   EXPECT_LT(perContact, 12.5);
+  // One address once per community, as createHousehold requires (so a demo household can be
+  // saved unchanged from its page).
+  EXPECT_EQ(c->scalar("SELECT COUNT(*) FROM (SELECT org_id, building, unit, room, address FROM households "
+                      "GROUP BY org_id, building, unit, room, address HAVING COUNT(*) > 1) d")
+                ->asInt(),
+            0);
   EXPECT_THROW(demo::loadGrid(*t.db, t.app->cipher, o.seed, today()), Error);
   (void)r;
 }
