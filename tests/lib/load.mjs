@@ -26,6 +26,7 @@ export async function runMixed({ url, seconds = 20, users = 16, log = () => {} }
   let errors = 0;
   const errorSamples = [];
   const deadline = performance.now() + seconds * 1000;
+  const runId = Date.now().toString(36); // a fresh building per run: households never collide
 
   async function call(c, kind, method, path, body) {
     const t0 = performance.now();
@@ -80,7 +81,7 @@ export async function runMixed({ url, seconds = 20, users = 16, log = () => {} }
       const g = hs?.items?.[0];
       if (g)
         household = await call(c, 'households.create', 'POST', '/api/grid/households', {
-          groupId: g.groupId, building: `压测${i}`, unit: '1', room: `${100 + (Date.now() % 900)}`, headName: `压测户主${i}`,
+          groupId: g.groupId, building: `压测${runId}`, unit: String(i + 1), room: '101', headName: `压测户主${i}`,
         });
     }
     let n = 0;
