@@ -23,4 +23,4 @@ console.log('per server:', JSON.stringify(r.upstreams));
 console.log('per kind (n, p50, p99 ms):');
 for (const [k, v] of Object.entries(r.byKind).sort()) console.log(`  ${k.padEnd(18)} ${String(v.n).padStart(7)} ${String(v.p50).padStart(6)} ${String(v.p99).padStart(6)}`);
 for (const s of r.errorSamples) console.log('error:', s);
-process.exit(r.errors ? 1 : 0);
+process.exitCode = r.errors ? 1 : 0;

@@ -28,6 +28,7 @@ test('设置: a setting saved by someone else meanwhile → the conflict under t
   await err.waitFor();
   assert.match(await err.textContent(), /已被他人修改/);
   assert.equal(await box.inputValue(), '48', 'what the user typed is kept');
+  await err.scrollIntoViewIfNeeded();
   await shot(page, 'settings-conflict');
   assert.equal((await admin.ok('/api/settings')).find((x) => x.key === key).value, 45, 'the other save stands');
 

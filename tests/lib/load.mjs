@@ -9,7 +9,7 @@
 // and bench/mixed-load.mjs (the minute, documented in docs/scale.md).
 import { performance } from 'node:perf_hooks';
 import { Client } from './client.mjs';
-import { memberBody } from './fixtures.mjs';
+import { memberBody, idNumber } from './fixtures.mjs';
 
 // Logins of the demo, one per scope level; virtual users cycle over them.
 export const SCOPES = ['admin', 'jd01', 'jd02', 'sq0101', 'zb0001', 'jd03', 'sq0102', 'dy0001'];
@@ -100,7 +100,7 @@ export async function runMixed({ url, seconds = 20, users = 16, log = () => {} }
       if (n % 4 === 0) await call(c, 'orgs.detail', 'GET', `/api/orgs/${root}`);
       if (n % 3 === 1 && branch) {
         if (!mine || n % 12 === 1) {
-          mine = await call(c, 'members.create', 'POST', '/api/members', memberBody(branch.id, { name: `压测${i}号${n}` }));
+          mine = await call(c, 'members.create', 'POST', '/api/members', memberBody(branch.id, { name: `压测${i}号${n}`, idNumber: idNumber() }));
         } else {
           const d = await call(c, 'members.get', 'GET', `/api/members/${mine.id}`);
           if (d) {
