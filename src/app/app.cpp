@@ -226,7 +226,8 @@ void settingsRoutes(platform::Api& api) {
     for (auto& d : settings::all()) {
       const char* type = d.type == settings::Type::Int ? "int" : d.type == settings::Type::Bool ? "bool" : "text";
       out.push_back({{"key", d.key}, {"label", d.label}, {"description", d.description}, {"type", type},
-                     {"value", settings::get(c, d.key)}, {"defaultValue", d.defaultValue}, {"min", d.min}, {"max", d.max}});
+                     {"value", settings::get(c, d.key)}, {"defaultValue", d.defaultValue}, {"min", d.min}, {"max", d.max},
+                     {"version", settings::versionOf(c, d.key)}});
     }
     return json::ok(out);
   });
@@ -234,10 +235,14 @@ void settingsRoutes(platform::Api& api) {
     json::Form f(req.body);
     auto it = f.object().find("value");
     if (it == f.object().end()) throw Error::invalid("value", "请填写设置值", "required");
+    // `version` (from GET /api/settings) is checked when sent; the web app always sends it.
+    std::optional<std::string> version = f.text("version", "版本号", 64);
     store::Transaction tx(c);
-    settings::set(c, ctx.actor(), req.params.at("key"), it->value());
+    settings::set(c, ctx.actor(), req.params.at("key"), it->value(), version);
     tx.commit();
-    return json::ok(bj::object{{"key", req.params.at("key")}, {"value", settings::get(c, req.params.at("key"))}});
+    return json::ok(bj::object{{"key", req.params.at("key")},
+                               {"value", settings::get(c, req.params.at("key"))},
+                               {"version", settings::versionOf(c, req.params.at("key"))}});
   });
 }
 

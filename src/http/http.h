@@ -93,7 +93,17 @@ struct ServerConfig {
   int idleTimeoutSeconds = 60;     // keep-alive connection closed after this idle time
   size_t defaultBodyLimit = 64 * 1024;
   bool logRequests = true;
+  // Addresses of reverse proxies (nginx in front of several servers) whose X-Forwarded-For is
+  // believed: a request from one of them takes the last address of that header as its
+  // remoteIp, so log-in throttling and the public pages' rate limits see the real client. Empty
+  // = the env ZUGONG_TRUSTED_PROXIES (comma-separated), else none.
+  std::vector<std::string> trustedProxies;
 };
+
+// The client address of a request that came from `peer` with this X-Forwarded-For header:
+// the header's last entry when `peer` is one of `trusted`, else `peer`. (Pure; tested.)
+std::string clientAddress(const std::string& peer, std::string_view forwardedFor,
+                          const std::vector<std::string>& trusted);
 
 
 // Runs the HTTP server until stop() is called or SIGINT/SIGTERM arrives.

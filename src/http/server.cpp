@@ -8,6 +8,9 @@
 //   handler → write the response → log and count it.
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -215,6 +218,21 @@ struct Sent {
 
 }  // namespace
 
+std::string clientAddress(const std::string& peer, std::string_view forwardedFor,
+                          const std::vector<std::string>& trusted) {
+  if (forwardedFor.empty() || std::find(trusted.begin(), trusted.end(), peer) == trusted.end()) return peer;
+  // The proxy appends the address it saw last ($proxy_add_x_forwarded_for); earlier entries
+  // come from the client and are not believed.
+  size_t comma = forwardedFor.rfind(',');
+  std::string_view last = comma == std::string_view::npos ? forwardedFor : forwardedFor.substr(comma + 1);
+  while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+  while (!last.empty() && (last.back() == ' ' || last.back() == '\t')) last.remove_suffix(1);
+  if (last.empty() || last.size() > 45) return peer;
+  for (char ch : last)
+    if (!(std::isxdigit(static_cast<unsigned char>(ch)) || ch == '.' || ch == ':')) return peer;
+  return std::string(last);
+}
+
 struct Server::Impl {
   explicit Impl(ServerConfig c, Router r)
       : cfg(std::move(c)),
@@ -223,6 +241,22 @@ struct Server::Impl {
         acceptorStrand(asio::make_strand(ioc)),
         acceptor(acceptorStrand),
         signals(acceptorStrand) {
+    trusted = cfg.trustedProxies;
+    if (trusted.empty()) {
+      if (const char* env = std::getenv("ZUGONG_TRUSTED_PROXIES")) {
+        std::string list(env);
+        size_t pos = 0;
+        while (pos <= list.size()) {
+          size_t comma = list.find(',', pos);
+          if (comma == std::string::npos) comma = list.size();
+          std::string one = list.substr(pos, comma - pos);
+          one.erase(0, one.find_first_not_of(" \t"));
+          one.erase(one.find_last_not_of(" \t") + 1);
+          if (!one.empty()) trusted.push_back(one);
+          pos = comma + 1;
+        }
+      }
+    }
     // Route labels for metrics: every pattern, read as a path, matches its own route.
     for (const auto& [method, pattern] : router.routes()) {
       Match m = router.match(method, pattern);
@@ -231,6 +265,7 @@ struct Server::Impl {
   }
 
   ServerConfig cfg;
+  std::vector<std::string> trusted;  // reverse proxies whose X-Forwarded-For is believed
   Router router;
   std::unordered_map<const Handler*, std::string> patterns;
   Metrics metrics;
@@ -517,6 +552,8 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> c) {
       badRequest = true;
     } else if (!fillRequest(parser.get(), req)) {
       badRequest = true;
+    } else if (!trusted.empty()) {
+      req.remoteIp = clientAddress(ip, req.header("x-forwarded-for"), trusted);
     }
     if (badRequest) {
       Response res = hec == bhttp::error::header_limit ? jsonError(431, "header_too_large", "请求头过大")

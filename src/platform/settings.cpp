@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "platform/audit.h"
+#include "platform/crypto.h"
 #include "platform/time.h"
 
 namespace zg::settings {
@@ -73,7 +74,20 @@ bool getBool(store::Connection& c, const std::string& key) {
   return v.is_bool() ? v.as_bool() : find(key).defaultValue.as_bool();
 }
 
-void set(store::Connection& c, const auth::Actor& actor, const std::string& key, const boost::json::value& v) {
+namespace {
+std::string stampOf(const std::string& valueJson, const std::string& updatedAt) {
+  return crypto::sha256Hex(valueJson + "|" + updatedAt).substr(0, 16);
+}
+const char* kStale = "该设置已被他人修改，请刷新后重试";
+}  // namespace
+
+std::string versionOf(store::Connection& c, const std::string& key) {
+  auto r = c.query("SELECT value_json, updated_at FROM settings WHERE key = ? AND org_id = 0", {key});
+  return r.empty() ? "0" : stampOf(r.front().text(0), r.front().text(1));
+}
+
+void set(store::Connection& c, const auth::Actor& actor, const std::string& key, const boost::json::value& v,
+         const std::optional<std::string>& expectedVersion) {
   Definition d;
   {
     std::lock_guard lk(mu);
@@ -115,9 +129,25 @@ void set(store::Connection& c, const auth::Actor& actor, const std::string& key,
   }
   auto before = get(c, key);
   std::string now = nowIso();
-  c.exec("DELETE FROM settings WHERE key = ? AND org_id = 0", {key});
-  c.exec("INSERT INTO settings(key, org_id, value_json, updated_at, updated_by) VALUES (?, 0, ?, ?, ?)",
-         {key, boost::json::serialize(stored), now, actor.userId ? store::Value(actor.userId) : store::Value()});
+  store::Value by = actor.userId ? store::Value(actor.userId) : store::Value();
+  auto cur = c.query("SELECT value_json, updated_at FROM settings WHERE key = ? AND org_id = 0", {key});
+  if (expectedVersion && *expectedVersion != (cur.empty() ? "0" : stampOf(cur.front().text(0), cur.front().text(1))))
+    throw Error::conflict("stale", kStale, "version");
+  // Compare-and-set on what was read: another process that saved in between makes this touch
+  // no row (PostgreSQL re-checks the WHERE after the other commit), and it becomes a conflict.
+  int64_t n;
+  if (cur.empty()) {
+    n = c.exec(
+        "INSERT INTO settings(key, org_id, value_json, updated_at, updated_by) VALUES (?, 0, ?, ?, ?) "
+        "ON CONFLICT (key, org_id) DO NOTHING",
+        {key, boost::json::serialize(stored), now, by});
+  } else {
+    n = c.exec(
+        "UPDATE settings SET value_json = ?, updated_at = ?, updated_by = ? WHERE key = ? AND org_id = 0 AND "
+        "value_json = ? AND updated_at = ?",
+        {boost::json::serialize(stored), now, by, key, cur.front().text(0), cur.front().text(1)});
+  }
+  if (n != 1) throw Error::conflict("stale", kStale, "version");
   audit::Entry e;
   e.action = "update";
   e.entity = "setting";

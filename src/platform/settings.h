@@ -4,6 +4,7 @@
 #pragma once
 #include <boost/json.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,7 +34,16 @@ boost::json::value get(store::Connection& c, const std::string& key);
 int64_t getInt(store::Connection& c, const std::string& key);
 bool getBool(store::Connection& c, const std::string& key);
 
-// Validates against the definition (Invalid on field "value") and stores it; audited.
-void set(store::Connection& c, const auth::Actor& actor, const std::string& key, const boost::json::value& v);
+// A stamp of the stored value ("0" while never set): a hash of the value and the time it was
+// set. Clients send it back as `version` so two people editing a setting cannot overwrite each
+// other silently, on one server or many.
+std::string versionOf(store::Connection& c, const std::string& key);
+
+// Validates against the definition (Invalid on field "value") and stores it; audited. When
+// `expectedVersion` is given and the stored value's stamp differs (someone else saved since),
+// throws Conflict "stale" on field "version"; the write itself is a compare-and-set, so two
+// servers saving at once cannot both win.
+void set(store::Connection& c, const auth::Actor& actor, const std::string& key, const boost::json::value& v,
+         const std::optional<std::string>& expectedVersion = std::nullopt);
 
 }  // namespace zg::settings

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
+#include "platform/crypto.h"
 #include "platform/json.h"
 #include "platform/settings.h"
 #include "platform/tabular.h"
@@ -95,8 +96,19 @@ const MemberDues::DatedBase* currentBase(const MemberDues& m) {
   return nullptr;
 }
 
+// The version of a member's current base, sent back by the editor: a stamp of the row (the
+// bases have no version column); "0" while the member has none.
+std::string baseVersion(const MemberDues::DatedBase* b) {
+  if (!b) return "0";
+  return crypto::sha256Hex(std::to_string(b->id) + "|" + b->base.kind + "|" + std::to_string(b->base.baseFen) + "|" +
+                           std::to_string(b->base.amountFen) + "|" + monthText(b->from) + "|" +
+                           (b->to ? monthText(*b->to) : "") + "|" + b->setBy)
+      .substr(0, 16);
+}
+
 bj::object baseJson(const Rules& r, const MemberDues::DatedBase& b) {
   return {{"id", b.id},
+          {"version", baseVersion(&b)},
           {"kind", b.base.kind},
           {"kindLabel", kindLabel(b.base.kind)},
           {"baseFen", b.base.baseFen},
@@ -527,9 +539,15 @@ void registerRoutes(platform::Api& api) {
               baseFen = f.requiredInt("baseFen", "月收入基数（分）", 0, 100000000000LL);
             if (*kind == "fixed") amountFen = f.requiredInt("amountFen", "定额党费（分）", 1, 100000000LL);
             Month from = requiredMonth(f, "fromMonth", "起始月份");
+            auto version = f.text("version", "版本号", 64);  // checked when sent (the web app does)
             store::Transaction tx(c);
+            // Row lock on the member first (PostgreSQL): two servers saving the same member's base
+            // take turns, and the second then sees the first's base and its new version.
+            c.exec("UPDATE members SET version = version WHERE id = ?", {req.idParam()});
             auto m = requireMember(c, ctx.scope, req.idParam());
             const auto* cur = currentBase(m);
+            if (version && *version != baseVersion(cur))
+              throw Error::conflict("stale", "该党员的党费基数已被他人修改，请刷新后重试", "version");
             bj::value before = nullptr;
             if (cur) {
               before = baseSnapshot(cur->base.kind, cur->base.baseFen, cur->base.amountFen, cur->from);

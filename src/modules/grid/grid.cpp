@@ -329,9 +329,11 @@ void updateArea(Connection& c, const auth::Context& ctx, int64_t id, const AreaI
     orgInCommunity(c, ctx.scope, *in.branchOrgId, a.orgPath, "branchOrgId");
   bj::object b{{"name", before.text(0)}, {"leaderMemberId", json::fromValue(before[1])},
                {"branchOrgId", json::fromValue(before[2])}, {"note", json::fromValue(before[3])}};
-  c.exec("UPDATE grid_areas SET name = ?, leader_member_id = ?, branch_org_id = ?, note = ?, version = version + 1, "
-         "updated_at = ? WHERE id = ?",
-         {trim(in.name), in.leaderMemberId, in.branchOrgId, opt(in.note), nowIso(), id});
+  // Compare-and-set on the version: a save on another server in between leaves nothing to match.
+  if (c.exec("UPDATE grid_areas SET name = ?, leader_member_id = ?, branch_org_id = ?, note = ?, version = version + 1, "
+             "updated_at = ? WHERE id = ? AND version = ?",
+             {trim(in.name), in.leaderMemberId, in.branchOrgId, opt(in.note), nowIso(), id, version}) != 1)
+    throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
   audit::record(c, ctx.actor(),
                 {"update", "grid_area", id, a.orgPath, "修改片区：" + a.orgName + " " + trim(in.name), b,
                  bj::object{{"name", trim(in.name)}, {"leaderMemberId", json::fromValue(Value(in.leaderMemberId))},
@@ -371,8 +373,10 @@ void updateGroup(Connection& c, const auth::Context& ctx, int64_t id, const std:
   auto before = beforeRows.front();
   if (leaderMemberId && (before[1].isNull() || before.i64(1) != *leaderMemberId))
     leaderInCommunity(c, ctx.scope, *leaderMemberId, g.orgId, g.orgPath, "leaderMemberId");
-  c.exec("UPDATE grid_groups SET name = ?, leader_member_id = ?, version = version + 1, updated_at = ? WHERE id = ?",
-         {trim(name), leaderMemberId, nowIso(), id});
+  if (c.exec("UPDATE grid_groups SET name = ?, leader_member_id = ?, version = version + 1, updated_at = ? WHERE id = ? "
+             "AND version = ?",
+             {trim(name), leaderMemberId, nowIso(), id, version}) != 1)
+    throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
   audit::record(c, ctx.actor(),
                 {"update", "grid_group", id, g.orgPath, "修改联户小组：" + g.areaName + " " + trim(name),
                  bj::object{{"name", before.text(0)}, {"leaderMemberId", json::fromValue(before[1])}},
@@ -445,10 +449,12 @@ void updateHousehold(Connection& c, const auth::Context& ctx, const crypto::Fiel
   checkAddressFree(c, g.orgId, in, id);
   auto phone = phoneOf(in.phone, "phone");
   bj::object before = householdSnapshot(c, id);
-  c.exec("UPDATE households SET org_id = ?, area_id = ?, group_id = ?, building = ?, unit = ?, room = ?, address = ?, "
-         "head_name = ?, tags = ?, note = ?, version = version + 1, updated_at = ? WHERE id = ?",
-         {g.orgId, g.areaId, g.id, trim(in.building), trim(in.unit), trim(in.room), trim(in.address), trim(in.headName),
-          storedTags(in.tags), opt(in.note), nowIso(), id});
+  if (c.exec("UPDATE households SET org_id = ?, area_id = ?, group_id = ?, building = ?, unit = ?, room = ?, "
+             "address = ?, head_name = ?, tags = ?, note = ?, version = version + 1, updated_at = ? WHERE id = ? AND "
+             "version = ?",
+             {g.orgId, g.areaId, g.id, trim(in.building), trim(in.unit), trim(in.room), trim(in.address),
+              trim(in.headName), storedTags(in.tags), opt(in.note), nowIso(), id, version}) != 1)
+    throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
   if (in.phoneGiven)
     c.exec("UPDATE households SET phone_enc = ?, phone_mask = ? WHERE id = ?",
            {phone ? Value(cipher.encrypt(*phone)) : Value(), phone ? Value(maskPhone(*phone)) : Value(), id});

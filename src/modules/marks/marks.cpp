@@ -240,10 +240,11 @@ void updateMark(Connection& c, const auth::Context& ctx, int64_t id, const std::
   if (k.toDate) throw Error::conflict("ended", "该标识已结束，不能再修改", "title");
   std::string t = checkTitle(title);
   auto d = checkDescription(description);
-  c.exec(
-      "UPDATE responsibility_marks SET title = ?, description = ?, show_public = ?, version = version + 1, "
-      "updated_at = ? WHERE id = ?",
-      {t, opt(d), showPublic, nowIso(), id});
+  // Compare-and-set on the version: a save on another server in between leaves nothing to match.
+  if (c.exec("UPDATE responsibility_marks SET title = ?, description = ?, show_public = ?, version = version + 1, "
+             "updated_at = ? WHERE id = ? AND version = ?",
+             {t, opt(d), showPublic, nowIso(), id, version}) != 1)
+    throw Error::conflict("stale", "该记录已被他人修改，请刷新后再试", "version");
   audit::record(c, ctx.actor(),
                 {"update", "responsibility_mark", id, k.orgPath,
                  "修改" + kindLabel(k.kind).value_or(k.kind) + "：" + k.memberName + "（" + t + "）",
@@ -267,7 +268,8 @@ void endMark(Connection& c, const auth::Context& ctx, int64_t id, std::optional<
 }
 
 void setCommitment(Connection& c, const auth::Context& ctx, int64_t memberId, int64_t year,
-                   const std::string& commitment, const std::optional<std::string>& fulfilment, bool showPublic) {
+                   const std::string& commitment, const std::optional<std::string>& fulfilment, bool showPublic,
+                   std::optional<int64_t> version) {
   if (!c.inTransaction()) throw Error::internal("marks::setCommitment outside a transaction");
   MemberRef m = memberInScope(c, ctx.scope, memberId, "memberId");
   int64_t thisYear = today().year;
@@ -281,8 +283,10 @@ void setCommitment(Connection& c, const auth::Context& ctx, int64_t memberId, in
     if (utf8Length(*ful) > 500) throw Error::invalid("fulfilment", "践诺情况不能超过500个字", "too_long");
   }
   auto cur = c.query(
-      "SELECT id, commitment, fulfilment, show_public FROM member_commitments WHERE member_id = ? AND year = ?",
+      "SELECT id, commitment, fulfilment, show_public, version FROM member_commitments WHERE member_id = ? AND year = ?",
       {m.id, year});
+  const char* stale = "该承诺已被他人修改，请刷新后再试";
+  if (version && *version != (cur.empty() ? 0 : cur.front().i64(4))) throw Error::conflict("stale", stale, "version");
   std::string ts = nowIso();
   bj::object after{{"year", year}, {"commitment", text}, {"fulfilment", json::opt(ful)}, {"showPublic", showPublic}};
   if (cur.empty()) {
@@ -297,10 +301,10 @@ void setCommitment(Connection& c, const auth::Context& ctx, int64_t memberId, in
                    "登记" + std::to_string(year) + "年度承诺：" + m.name, nullptr, after});
   } else {
     auto x = cur.front();
-    c.exec(
-        "UPDATE member_commitments SET commitment = ?, fulfilment = ?, show_public = ?, version = version + 1, "
-        "updated_at = ? WHERE id = ?",
-        {text, opt(ful), showPublic, ts, x.i64(0)});
+    if (c.exec("UPDATE member_commitments SET commitment = ?, fulfilment = ?, show_public = ?, version = version + 1, "
+               "updated_at = ? WHERE id = ? AND version = ?",
+               {text, opt(ful), showPublic, ts, x.i64(0), x.i64(4)}) != 1)
+      throw Error::conflict("stale", stale, "version");
     audit::record(c, ctx.actor(),
                   {"update", "member_commitment", x.i64(0), m.orgPath,
                    "修改" + std::to_string(year) + "年度承诺：" + m.name,
@@ -606,8 +610,9 @@ void registerRoutes(platform::Api& api) {
             std::string text = f.text("commitment", "承诺内容", 1000).value_or("");
             auto ful = f.text("fulfilment", "践诺情况", 2000);
             bool show = f.boolean("showPublic", false);
+            auto version = f.integer("version", "版本号", 0, INT64_MAX);  // checked when sent (the web app does)
             store::Transaction tx(c);
-            setCommitment(c, ctx, memberId, year, text, ful, show);
+            setCommitment(c, ctx, memberId, year, text, ful, show, version);
             tx.commit();
             auto r = c.query(
                 "SELECT year, commitment, fulfilment, show_public, version FROM member_commitments "

@@ -45,9 +45,12 @@ void updateMark(store::Connection& c, const auth::Context& ctx, int64_t id, cons
                 const std::optional<std::string>& description, bool showPublic, int64_t version);
 // Ends a current mark on `toDate` (exclusive; default today). The row stays as history.
 void endMark(store::Connection& c, const auth::Context& ctx, int64_t id, std::optional<Date> toDate);
-// Records (or replaces) the member's commitment for `year` and its fulfilment note.
+// Records (or replaces) the member's commitment for `year` and its fulfilment note. `version`,
+// when given, is the one the editor loaded (0: there was none yet); a different one on record
+// throws Conflict "stale" on field "version".
 void setCommitment(store::Connection& c, const auth::Context& ctx, int64_t memberId, int64_t year,
-                   const std::string& commitment, const std::optional<std::string>& fulfilment, bool showPublic);
+                   const std::string& commitment, const std::optional<std::string>& fulfilment, bool showPublic,
+                   std::optional<int64_t> version = std::nullopt);
 // Issues the branch's public page token (a new one replaces the old, which stops working).
 std::string issueToken(store::Connection& c, const auth::Context& ctx, int64_t orgId);
 

@@ -526,7 +526,7 @@ void registerRoutes(platform::Api& api) {
     store::Transaction tx(c);
     Org o = require(c, ctx.scope, req.idParam());
     requireWritable(o);
-    if (o.version != version) throw Error::conflict("stale", "记录已被他人修改，请刷新后重试");
+    if (o.version != version) throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
     if (o.parentId) {
       auto parent = c.query("SELECT kind FROM orgs WHERE id = ?", {*o.parentId});
       if (!allowedChild(parent.front().text(0), in.kind))
@@ -534,10 +534,14 @@ void registerRoutes(platform::Api& api) {
     }
     if (in.name != o.name) checkSiblingName(c, o.parentId, in.name, o.id);
     std::string on = effectiveOn(f, o);
-    c.exec("UPDATE orgs SET name=?, short_name=?, kind=?, branch_type=?, unit_count=?, committee_size=?, secretary=?, "
-           "contact=?, phone=?, unit_info=?, version = version + 1, updated_at=? WHERE id = ?",
-           {in.name, in.shortName, in.kind, in.branchType, in.unitCount, in.committeeSize, in.secretary, in.contact,
-            in.phone, in.unitInfo, nowIso(), o.id});
+    // Compare-and-set: a save on another server between the check above and here touches the
+    // row first, and this one then matches nothing.
+    int64_t n = c.exec(
+        "UPDATE orgs SET name=?, short_name=?, kind=?, branch_type=?, unit_count=?, committee_size=?, secretary=?, "
+        "contact=?, phone=?, unit_info=?, version = version + 1, updated_at=? WHERE id = ? AND version = ?",
+        {in.name, in.shortName, in.kind, in.branchType, in.unitCount, in.committeeSize, in.secretary, in.contact,
+         in.phone, in.unitInfo, nowIso(), o.id, version});
+    if (n != 1) throw Error::conflict("stale", "记录已被他人修改，请刷新后重试", "version");
     if (in.name != o.name || in.kind != o.kind) {
       newHistory(c, o, o.parentId, in.name, in.kind, on);
       event(c, o.id, in.name != o.name ? "rename" : "upgrade", on, {{"from", o.name}, {"to", in.name}, {"fromKind", o.kind}, {"toKind", in.kind}}, ctx.actor());

@@ -11,6 +11,7 @@
 #include "modules/members/members.h"
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
+#include "platform/crypto.h"
 #include "platform/figures.h"
 #include "platform/importer.h"
 #include "platform/settings.h"
@@ -566,30 +567,48 @@ bj::object cardRow(const Months& rules, const store::Row& x) {
   return o;
 }
 
+// The configuration lists have no version column: their `version` is a stamp of the row's
+// content and the time it was saved (SQL text, same on both dialects), sent back by editors and
+// compared-and-set on save, so two district staff editing one row cannot overwrite each other.
+const char* kStepStamp = "name || '|' || COALESCE(note, '') || '|' || updated_at";
+const char* kQuestionStamp = "text || '|' || ord || '|' || active || '|' || updated_at";
+const char* kPointStamp = "name || '|' || points || '|' || active || '|' || updated_at";
+std::string stampOf(const std::string& src) { return crypto::sha256Hex(src).substr(0, 16); }
+
 bj::array stepDefs(Connection& c) {
   bj::array a;
-  for (auto x : c.query("SELECT no, stage, name, note FROM pipeline_step_defs ORDER BY no"))
+  for (auto x : c.query(std::string("SELECT no, stage, name, note, ") + kStepStamp +
+                        " FROM pipeline_step_defs ORDER BY no"))
     a.push_back({{"no", x.i64(0)},
                  {"stage", x.text(1)},
                  {"stageLabel", label(kPhases, x.text(1))},
                  {"name", x.text(2)},
-                 {"note", json::opt(x.optText(3))}});
+                 {"note", json::opt(x.optText(3))},
+                 {"version", stampOf(x.text(4))}});
   return a;
 }
 
 bj::array questions(Connection& c, bool activeOnly) {
   bj::array a;
-  for (auto x : c.query(std::string("SELECT id, ord, text, active FROM pipeline_questions") +
+  for (auto x : c.query(std::string("SELECT id, ord, text, active, ") + kQuestionStamp + " FROM pipeline_questions" +
                         (activeOnly ? " WHERE active = 1" : "") + " ORDER BY ord, id"))
-    a.push_back({{"id", x.i64(0)}, {"ord", x.i64(1)}, {"text", x.text(2)}, {"active", x.i64(3) != 0}});
+    a.push_back({{"id", x.i64(0)},
+                 {"ord", x.i64(1)},
+                 {"text", x.text(2)},
+                 {"active", x.i64(3) != 0},
+                 {"version", stampOf(x.text(4))}});
   return a;
 }
 
 bj::array pointItems(Connection& c, bool activeOnly) {
   bj::array a;
-  for (auto x : c.query(std::string("SELECT id, name, points, active FROM pipeline_point_items") +
+  for (auto x : c.query(std::string("SELECT id, name, points, active, ") + kPointStamp + " FROM pipeline_point_items" +
                         (activeOnly ? " WHERE active = 1" : "") + " ORDER BY id"))
-    a.push_back({{"id", x.i64(0)}, {"name", x.text(1)}, {"points", x.i64(2)}, {"active", x.i64(3) != 0}});
+    a.push_back({{"id", x.i64(0)},
+                 {"name", x.text(1)},
+                 {"points", x.i64(2)},
+                 {"active", x.i64(3) != 0},
+                 {"version", stampOf(x.text(4))}});
   return a;
 }
 
@@ -846,11 +865,16 @@ void registerRoutes(platform::Api& api) {
     json::Form f(req.body);
     std::string name = f.requiredText("name", "步骤名称", 40);
     auto note = f.text("note", "说明", 200);
+    auto version = f.text("version", "版本号", 64);  // checked when sent (the web app does)
     store::Transaction tx(c);
-    auto cur = c.query("SELECT name FROM pipeline_step_defs WHERE no = ?", {no});
+    auto cur = c.query(std::string("SELECT name, ") + kStepStamp + " FROM pipeline_step_defs WHERE no = ?", {no});
     if (cur.empty()) throw Error::notFound("步骤不存在");
-    c.exec("UPDATE pipeline_step_defs SET name = ?, note = ?, updated_at = ? WHERE no = ?",
-           {name, note ? Value(*note) : Value(), nowIso(), no});
+    if (version && *version != stampOf(cur.front().text(1)))
+      throw Error::conflict("stale", "该步骤已被他人修改，请刷新后重试", "version");
+    if (c.exec(std::string("UPDATE pipeline_step_defs SET name = ?, note = ?, updated_at = ? WHERE no = ? AND ") +
+                   kStepStamp + " = ?",
+               {name, note ? Value(*note) : Value(), nowIso(), no, cur.front().text(1)}) != 1)
+      throw Error::conflict("stale", "该步骤已被他人修改，请刷新后重试", "version");
     audit::record(c, ctx.actor(),
                   {"update", "pipeline_step", no, "/", "修改发展党员步骤：第" + std::to_string(no) + "步 " + name,
                    bj::object{{"name", cur.front().text(0)}}, bj::object{{"name", name}}});
@@ -894,12 +918,17 @@ void registerRoutes(platform::Api& api) {
       int64_t num = 0;
       read(f, text, num);
       bool active = f.boolean("active", true);
+      auto version = f.text("version", "版本号", 64);  // checked when sent (the web app does)
+      const char* stamp = isQ ? kQuestionStamp : kPointStamp;
       store::Transaction tx(c);
-      auto cur = c.query(std::string("SELECT ") + cols + ", active FROM " + table + " WHERE id = ?", {id});
+      auto cur = c.query(std::string("SELECT ") + cols + ", active, " + stamp + " FROM " + table + " WHERE id = ?", {id});
       if (cur.empty()) throw Error::notFound(std::string(what) + "不存在");
-      c.exec(std::string("UPDATE ") + table + " SET " + (isQ ? "text = ?, ord = ?" : "name = ?, points = ?") +
-                 ", active = ?, updated_at = ? WHERE id = ?",
-             {text, num, active, nowIso(), id});
+      std::string stale = std::string("该") + what + "已被他人修改，请刷新后重试";
+      if (version && *version != stampOf(cur.front().text(3))) throw Error::conflict("stale", stale, "version");
+      if (c.exec(std::string("UPDATE ") + table + " SET " + (isQ ? "text = ?, ord = ?" : "name = ?, points = ?") +
+                     ", active = ?, updated_at = ? WHERE id = ? AND " + stamp + " = ?",
+                 {text, num, active, nowIso(), id, cur.front().text(3)}) != 1)
+        throw Error::conflict("stale", stale, "version");
       audit::record(c, ctx.actor(),
                     {"update", entity, id, "/", std::string("修改") + what + "：" + text,
                      bj::object{{"text", cur.front().text(0)}, {"value", cur.front().i64(1)},

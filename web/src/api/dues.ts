@@ -13,6 +13,7 @@ export interface DuesBase {
   fromMonth: string
   toMonth: string | null
   setBy: string
+  version?: string
 }
 
 export interface DuesPayment {
@@ -105,6 +106,7 @@ export interface BaseInput {
   baseFen?: number
   amountFen?: number
   fromMonth: string
+  version?: string
 }
 
 export interface PaymentInput {

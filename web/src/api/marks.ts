@@ -79,7 +79,7 @@ export const endMark = (id: number, toDate?: string) => http.post<Mark>(`/api/ma
 export const setCommitment = (
   memberId: number,
   year: number,
-  body: { commitment: string; fulfilment?: string; showPublic: boolean },
+  body: { commitment: string; fulfilment?: string; showPublic: boolean; version?: number },
 ) => http.put<Commitment>(`/api/marks/members/${memberId}/commitments/${year}`, body)
 export const downloadPoster = (orgId: number) =>
   download(`/api/marks/branches/${orgId}/poster.pdf`, undefined, 'poster.pdf')

@@ -13,6 +13,7 @@ export interface StepDef {
   stageLabel: string
   name: string
   note: string | null
+  version?: string
 }
 export interface Question {
   id: number
@@ -21,12 +22,14 @@ export interface Question {
   active: boolean
   answer?: string | null
   answeredOn?: string | null
+  version?: string
 }
 export interface PointItem {
   id: number
   name: string
   points: number
   active: boolean
+  version?: string
 }
 export interface PipelineConfig {
   stages: Choice[]
@@ -157,10 +160,10 @@ export const moveApplicant = (id: number, b: { orgId: number; movedOn: string; r
   http.post<Applicant>(`${base}/applicants/${id}/move`, b)
 export const saveQuestionnaire = (id: number, b: { answeredOn: string; answers: { questionId: number; answer: string }[] }) =>
   http.put<Applicant>(`${base}/applicants/${id}/questionnaire`, b)
-export const updateStepDef = (no: number, b: { name: string; note?: string }) => http.put<StepDef[]>(`${base}/steps/${no}`, b)
+export const updateStepDef = (no: number, b: { name: string; note?: string; version?: string }) => http.put<StepDef[]>(`${base}/steps/${no}`, b)
 export const addPointItem = (b: { name: string; points: number }) => http.post<PointItem[]>(`${base}/point-items`, b)
-export const updatePointItem = (id: number, b: { name: string; points: number; active: boolean }) =>
+export const updatePointItem = (id: number, b: { name: string; points: number; active: boolean; version?: string }) =>
   http.put<PointItem[]>(`${base}/point-items/${id}`, b)
 export const addQuestion = (b: { text: string; ord: number }) => http.post<Question[]>(`${base}/questions`, b)
-export const updateQuestion = (id: number, b: { text: string; ord: number; active: boolean }) =>
+export const updateQuestion = (id: number, b: { text: string; ord: number; active: boolean; version?: string }) =>
   http.put<Question[]>(`${base}/questions/${id}`, b)

@@ -292,6 +292,7 @@ export interface Setting {
   value: SettingValue
   defaultValue: SettingValue
   type: string
+  version?: string
 }
 
 export interface UserInput {
