@@ -39,8 +39,12 @@ namespace zg::demo {
 
 struct Options {
   uint64_t seed = 20110624;
-  // "district" (~20,000 members, 126 communities) or "small" (~2,000 members, 17 communities,
-  // for tests). Anything else is refused with Error::invalid("scale").
+  // "district" (~20,000 members, 8 streets, 126 communities), "small" (~2,000 members, 17
+  // communities, for tests), "city" (×10: 200,000 members, 80 streets, 1,260 communities) or
+  // "province" (×50: 1,000,000 members, 400 streets, 6,300 communities). City and province are
+  // one district with ten (fifty) times the streets: streets 9… borrow the shape of streets
+  // 1–8 under generated names, and the logins stay admin, jd01…jd80 (…jd400), sq0101…sq0103,
+  // zb0001, dy0001. Anything else is refused with Error::invalid("scale").
   std::string scale = "district";
   // Password of every demo user (hashed once, the hash shared by all demo users).
   std::string password = "Demo@2026";
@@ -48,6 +52,9 @@ struct Options {
   // within the year before it, full members' full_on lies before it. Empty = today in
   // Asia/Shanghai. Set it for byte-identical dates across days (tests).
   std::string asOf;
+  // Years of visit logs (demo::loadVisits): 1 for the everyday `zugong demo`, 4 when a size of
+  // issue 5 is asked for with `--scale` (~1,000,000 logs at district size).
+  int visitYears = 1;
 };
 
 struct Result {
@@ -59,5 +66,26 @@ struct Result {
 };
 
 Result load(store::Database& db, const crypto::FieldCipher& cipher, const Options& o);
+
+// The connection settings of a bulk load, for as long as the object lives (`zugong demo`
+// holds one across every step), then restored. The steps run one after another on the one
+// pooled connection, which is the one set here.
+//  - SQLite: synchronous = OFF (the file is being filled from nothing: after a crash one loads
+//    again), journal_mode = MEMORY instead of WAL (each page is written once to the file, not
+//    once to the WAL and again at the checkpoint; a failed step still rolls back), and a
+//    256 MB page cache for the index builds. Restored: WAL, synchronous = NORMAL, the default
+//    cache.
+//  - PostgreSQL: synchronous_commit = off and maintenance_work_mem = 256MB for the session;
+//    RESET afterwards.
+class LoadMode {
+ public:
+  explicit LoadMode(store::Database& db);
+  ~LoadMode();
+  LoadMode(const LoadMode&) = delete;
+  LoadMode& operator=(const LoadMode&) = delete;
+
+ private:
+  store::Database& db_;
+};
 
 }  // namespace zg::demo
