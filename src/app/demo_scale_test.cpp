@@ -6,6 +6,10 @@
 // docs/performance.md "Data at three sizes").
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <string>
 
@@ -27,24 +31,25 @@ namespace {
 const Date kAsOf{2026, 6, 30};
 
 // Every step, in the order `zugong demo` runs them.
-void loadAll(testing::TestApp& t, uint64_t seed, int visitYears) {
-  LoadMode mode(*t.db);
+void loadAll(store::Database& db, const crypto::FieldCipher& cipher, uint64_t seed, int visitYears) {
+  LoadMode mode(db);
   Options o;
   o.scale = "small";
   o.seed = seed;
   o.asOf = kAsOf.iso();
   o.visitYears = visitYears;
-  ASSERT_FALSE(load(*t.db, t.app->cipher, o).skipped);
-  loadActivity(*t.db, seed, kAsOf);
-  loadEvaluation(*t.db, seed, kAsOf);
-  loadMarks(*t.db, seed, kAsOf);
-  loadGrid(*t.db, t.app->cipher, seed, kAsOf);
-  loadVisits(*t.db, seed, kAsOf, visitYears);
-  loadMobilizations(*t.db, t.app->cipher, seed, kAsOf);
-  loadTransfers(*t.db, seed, kAsOf);
-  loadPipeline(*t.db, t.app->cipher, seed, kAsOf);
-  loadProblems(*t.db, t.app->cipher, seed, kAsOf);
+  ASSERT_FALSE(load(db, cipher, o).skipped);
+  loadActivity(db, seed, kAsOf);
+  loadEvaluation(db, seed, kAsOf);
+  loadMarks(db, seed, kAsOf);
+  loadGrid(db, cipher, seed, kAsOf);
+  loadVisits(db, seed, kAsOf, visitYears);
+  loadMobilizations(db, cipher, seed, kAsOf);
+  loadTransfers(db, seed, kAsOf);
+  loadPipeline(db, cipher, seed, kAsOf);
+  loadProblems(db, cipher, seed, kAsOf);
 }
+void loadAll(testing::TestApp& t, uint64_t seed, int visitYears) { loadAll(*t.db, t.app->cipher, seed, visitYears); }
 
 // The key columns of the big tables (no timestamps of the load, no ciphertexts: their nonces
 // are random), hashed table by table (FNV-1a over the rows in id order), with the row counts.
@@ -95,6 +100,42 @@ TEST(DemoScale, SameSeedScaleAndDateGiveTheSameRowsInEveryStep) {
   }
   for (const char* table : {"members", "households", "visit_logs", "dues_payments", "resident_problems"})
     EXPECT_NE(fa[table], fo[table]) << table;
+}
+
+// PostgreSQL (COPY) gives the rows SQLite (prepared inserts) gives: same seed, same fingerprint.
+TEST(DemoScale, PostgresLoadsTheSameRowsAsSqlite) {
+  const char* url = std::getenv("ZUGONG_TEST_PG");
+  if (!url || !*url) GTEST_SKIP() << "ZUGONG_TEST_PG not set; PostgreSQL test skipped";
+  std::string name = "zg_scale_" + std::to_string(getpid());
+  std::string base = url, target;
+  if (base.rfind("postgres", 0) == 0) {
+    size_t scheme = base.find("://") + 3;
+    size_t slash = base.find('/', scheme), q = base.find('?', scheme);
+    target = base.substr(0, std::min(slash, q)) + "/" + name + (q == std::string::npos ? "" : base.substr(q));
+  } else {
+    target = base + " dbname=" + name;
+  }
+  auto admin = store::open(base, 1);
+  admin->acquire()->exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+  admin->acquire()->exec("CREATE DATABASE " + name);
+  {
+    testing::TestApp lite;
+    loadAll(lite, 7, 2);
+    auto pg = store::open(target, 2);
+    store::migrate(*pg);
+    app::registerSettings();
+    {
+      auto c = pg->acquire();
+      orgs::ensureRoot(*c, "测试区委");
+      store::Transaction tx(*c);
+      auth::createUser(*c, auth::Actor::system(), "admin", "管理员", auth::Role::DistrictStaff, 1, "Admin1234");
+      tx.commit();
+    }
+    loadAll(*pg, lite.app->cipher, 7, 2);
+    auto fl = fingerprint(*lite.db), fp = fingerprint(*pg);
+    for (const auto& [table, f] : fl) EXPECT_EQ(f, fp[table]) << table;
+  }
+  admin->acquire()->exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
 }
 
 TEST(DemoScale, LoadModeIsSetForTheLoadAndRestoredAfter) {
