@@ -1135,6 +1135,7 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
 
   // --- members and their placements ------------------------------------------------------------
   const int64_t firstMemberId = maxId(c, "members") + 1;
+  DeferredForeignKeys memberKeys(c, {"members", "member_placements"});
   {
     const std::vector<std::string> cols = {"id",
                                            "org_id",
@@ -1252,6 +1253,7 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
     }
     c.bulkInsert("member_placements", {"id", "member_id", "org_id", "from_date", "to_date", "reason"}, placements);
   }
+  memberKeys.restore();
 
   // --- users -----------------------------------------------------------------------------------
   {
@@ -1343,6 +1345,23 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
 
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
+}
+
+DeferredForeignKeys::DeferredForeignKeys(store::Connection& c, const std::vector<std::string>& tables) : c_(c) {
+  if (c_.dialect() != store::Dialect::Postgres) return;
+  for (const std::string& t : tables) {
+    for (auto r : c_.query("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ?::regclass "
+                           "AND contype = 'f' ORDER BY conname",
+                           {t})) {
+      c_.exec("ALTER TABLE " + t + " DROP CONSTRAINT " + r.text(0));
+      adds_.push_back({t, "ALTER TABLE " + t + " ADD CONSTRAINT " + r.text(0) + " " + r.text(1)});
+    }
+  }
+}
+
+void DeferredForeignKeys::restore() {
+  for (const auto& [table, sql] : adds_) c_.exec(sql);
+  adds_.clear();
 }
 
 LoadMode::LoadMode(store::Database& db) : db_(db) {

@@ -1,5 +1,7 @@
 #include "app/demo_visits.h"
 
+#include "app/demo.h"
+
 #include <chrono>
 #include <map>
 #include <random>
@@ -70,6 +72,7 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf, in
       {"visit_logs_org", "visit_logs(org_id, visited_on)"},
       {"visit_logs_on", "visit_logs(visited_on)"}};
   for (auto& [name, on] : kIndexes) c.exec("DROP INDEX " + name);
+  DeferredForeignKeys keys(c, {"visit_logs"});  // PostgreSQL: checked once after the COPY
   const std::vector<std::string> cols = {"household_id", "org_id",   "member_id", "visitor_name", "visited_on",
                                          "kind",         "note",     "problems",  "created_by",   "created_at"};
   constexpr size_t kSlice = 200000;
@@ -120,6 +123,7 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf, in
   out.visits += static_cast<int>(rows.size());
   c.bulkInsert("visit_logs", cols, rows);
   for (auto& [name, on] : kIndexes) c.exec("CREATE INDEX " + name + " ON " + on);
+  keys.restore();
 
   // Building party groups 楼宇党小组: about a third of the buildings of each area, attached to the
   // area's grid branch (or the community's organization when the area has none).
