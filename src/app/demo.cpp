@@ -1342,9 +1342,15 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
                                 {"orgs", result.orgs}, {"members", result.members}, {"users", result.users}};
   audit::record(c, auth::Actor::system("演示数据"), e);
   tx.commit();
+  analyzeLoaded(c, {"orgs", "members", "member_placements", "users"});
 
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
+}
+
+void analyzeLoaded(store::Connection& c, const std::vector<std::string>& tables) {
+  if (c.dialect() != store::Dialect::Postgres) return;
+  for (const std::string& t : tables) c.exec("ANALYZE " + t);
 }
 
 DeferredForeignKeys::DeferredForeignKeys(store::Connection& c, const std::vector<std::string>& tables) : c_(c) {

@@ -95,6 +95,13 @@ class DeferredForeignKeys {
   std::vector<std::pair<std::string, std::string>> adds_;  // ALTER TABLE … ADD CONSTRAINT … statements
 };
 
+// PostgreSQL: ANALYZE `tables` after a step committed its rows, so that the next steps' queries
+// are planned for the rows now there, not for the empty tables of a fresh database (a join of
+// the city's 200,000 members with their branches ran for minutes as a nested loop). SQLite:
+// nothing (`zugong demo` runs ANALYZE once at the end; earlier it could change the plans, and
+// with them the order, of the everyday demo's queries).
+void analyzeLoaded(store::Connection& c, const std::vector<std::string>& tables);
+
 class LoadMode {
  public:
   explicit LoadMode(store::Database& db);

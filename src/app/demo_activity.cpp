@@ -227,6 +227,7 @@ ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf
                      std::to_string(out.registrations) + "名",
                  nullptr, nullptr});
   tx.commit();
+  analyzeLoaded(c, {"dues_bases", "dues_payments", "mobility_records", "community_registrations"});
   return out;
 }
 

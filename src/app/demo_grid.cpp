@@ -214,6 +214,8 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
                      std::to_string(out.contactMembers) + "名",
                  nullptr, nullptr});
   tx.commit();
+  analyzeLoaded(c, {"grid_areas", "grid_groups", "households", "household_people", "household_contacts",
+                    "grid_contact_members"});
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }

@@ -142,6 +142,7 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf, in
                      "户），楼宇党小组" + std::to_string(out.buildingGroups) + "个",
                  nullptr, nullptr});
   tx.commit();
+  analyzeLoaded(c, {"visit_logs", "grid_buildings"});
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }
