@@ -127,7 +127,7 @@ int64_t dayBetween(Rng& rng, int64_t lo, int64_t hi) { return rng.range(lo, hi);
 // Vocabulary.
 
 struct StreetSpec {
-  const char* shortName;           // 凯旋
+  std::string shortName;           // 凯旋
   bool town;                       // 镇 (town_committee) rather than 街道 (street_committee)
   int communities;                 // at scale "district"; 126 in all
   double villageShare;             // share of villages among its communities
@@ -187,6 +187,23 @@ const std::vector<StreetSpec>& streets() {
        {"丁桥路", "大农港路", "华鼎路", "丁兰路", "长睦路", "皋城路"}},
   };
   return s;
+}
+
+// The streets of a larger demo (scales "city" and "province": one district with many more
+// streets). The first eight are the real ones; street s ≥ 8 borrows the shape of street s % 8
+// (community count, village share, roads) under a generated two-character name.
+StreetSpec streetSpec(size_t s) {
+  if (s < streets().size()) return streets()[s];
+  static const std::vector<std::string> first = {"景", "新", "青", "春", "华", "明", "丽", "金", "云", "翠", "嘉", "和",
+                                                 "安", "清", "兴", "秀", "东", "南", "长", "望", "兰", "桂", "永", "丰"};
+  static const std::vector<std::string> second = {"山", "泉", "阳", "岭", "田", "浦", "洲", "滨", "塔", "峰", "门",
+                                                  "关", "堰", "埠", "渡", "源", "岗", "坞", "屿", "墅", "畈", "沙"};
+  const size_t k = s - streets().size();
+  StreetSpec spec = streets()[s % streets().size()];
+  spec.shortName = first[k % first.size()] + second[(k / first.size()) % second.size()];
+  if (k >= first.size() * second.size()) spec.shortName += std::to_string(k / (first.size() * second.size()) + 1);
+  spec.known.clear();
+  return spec;
 }
 
 const std::vector<std::string>& nameFirst() {
@@ -342,7 +359,7 @@ struct OrgGen {
   std::string secretary, contact, phone, unitInfo;
   Date founded;
   int sortOrder = 0;
-  size_t street = 0;             // index into streets()
+  size_t street = 0;             // index into the street specs
   bool village = false;          // community level: a 村 rather than a 社区
   std::vector<size_t> children;  // indices into the org vector
   // Member-holding branches.
@@ -373,7 +390,9 @@ class Generator {
  public:
   // `communities[s]` communities under street s; `memberTarget` members in all.
   Generator(uint64_t seed, Date asOf, std::vector<int> communities, int memberTarget)
-      : rng_(seed), asOf_(asOf), communities_(std::move(communities)), memberTarget_(memberTarget) {}
+      : rng_(seed), asOf_(asOf), communities_(std::move(communities)), memberTarget_(memberTarget) {
+    for (size_t s = 0; s < communities_.size(); ++s) specs_.push_back(streetSpec(s));
+  }
 
   std::vector<OrgGen> orgs;
   std::vector<MemberGen> members;
@@ -397,8 +416,8 @@ class Generator {
     orgs[0].phone = "0571-8" + digits(7);
     orgs[0].unitInfo = "区委组织部，负责全区党的组织建设";
 
-    for (size_t s = 0; s < streets().size(); ++s) buildStreet(s);
-    for (size_t s = 0; s < streets().size(); ++s) {
+    for (size_t s = 0; s < specs_.size(); ++s) buildStreet(s);
+    for (size_t s = 0; s < specs_.size(); ++s) {
       for (int c = 0; c < communities_[s]; ++c) buildCommunity(s, c);
       int twoNew = static_cast<int>(rng_.range(3, 6));
       for (int k = 0; k < twoNew; ++k) buildTwoNewBranch(s, k);
@@ -413,6 +432,7 @@ class Generator {
   Rng rng_;
   Date asOf_;
   std::vector<int> communities_;
+  std::vector<StreetSpec> specs_;  // one per street
   int memberTarget_;
   int64_t nextId_ = 2;
   std::unordered_set<std::string> communityNames_;
@@ -470,7 +490,7 @@ class Generator {
   }
 
   void buildStreet(size_t s) {
-    const StreetSpec& spec = streets()[s];
+    const StreetSpec& spec = specs_[s];
     OrgGen o;
     o.street = s;
     o.kind = spec.town ? "town_committee" : "street_committee";
@@ -485,20 +505,31 @@ class Generator {
   }
 
   std::string communityName(size_t s, int c) {
-    const StreetSpec& spec = streets()[s];
+    const StreetSpec& spec = specs_[s];
     if (c < static_cast<int>(spec.known.size())) {
       std::string n = spec.known[static_cast<size_t>(c)];
       if (communityNames_.insert(n).second) return n;
     }
-    for (;;) {
+    // Two characters while they last (384 names; a district uses about a third), then three
+    // (9,216), then three with a number: the larger scales have thousands of communities.
+    if (communityNames_.size() < 250) {
+      for (;;) {
+        std::string n = rng_.pick(nameFirst());
+        n += rng_.pick(nameSecond());
+        if (communityNames_.insert(n).second) return n;
+      }
+    }
+    for (int tries = 0;; ++tries) {
       std::string n = rng_.pick(nameFirst());
+      n += rng_.pick(nameFirst());
       n += rng_.pick(nameSecond());
+      if (tries >= 40) n += std::to_string(tries);
       if (communityNames_.insert(n).second) return n;
     }
   }
 
   void buildCommunity(size_t s, int c) {
-    const StreetSpec& spec = streets()[s];
+    const StreetSpec& spec = specs_[s];
     size_t street = streetIdx[s];
     OrgGen o;
     o.street = s;
@@ -526,11 +557,12 @@ class Generator {
   }
 
   std::string companyName() {
-    for (;;) {
+    for (int tries = 0;; ++tries) {
       std::string n = "杭州";
       n += rng_.pick(companyWords());
       n += rng_.pick(companyWords());
       n += rng_.pick(industries());
+      if (tries >= 40) n += std::to_string(tries);  // only when the 14,400 names run short
       n += "有限公司";
       if (companyNames_.insert(n).second) return n;
     }
@@ -729,7 +761,7 @@ class Generator {
   void generateMembers(size_t b) {
     OrgGen& o = orgs[b];
     const std::string& t = o.branchType;
-    const StreetSpec& spec = streets()[o.street];
+    const StreetSpec& spec = specs_[o.street];
     bool rural = t == "villager_group" || orgs[o.parent].village;
     bool twoNew = t == "nonpublic" || t == "social_org" || t == "building";
     int loYear = 1938, hiYear = 2004;
@@ -847,7 +879,7 @@ class Generator {
 
   // About 5% of members moved once: an earlier branch in the same street until a transfer day.
   void planMoves() {
-    std::vector<std::vector<size_t>> byStreet(streets().size());
+    std::vector<std::vector<size_t>> byStreet(specs_.size());
     for (size_t b : branchIdx) byStreet[orgs[b].street].push_back(b);
     for (MemberGen& m : members) {
       bool move = rng_.chance(0.05);
@@ -965,8 +997,14 @@ Scale scaleOf(const std::string& name) {
     // Three in the first street so the demo users sq0101…sq0103 all exist.
     s.communities = {3, 2, 2, 2, 2, 2, 2, 2};
     s.members = 2000;
+  } else if (name == "city" || name == "province") {
+    // Ten (fifty) districts' worth as one district with ten (fifty) times the streets: the tree
+    // keeps its four levels and the logins admin, jd01…, sq0101… stay what they are.
+    const size_t times = name == "city" ? 10 : 50;
+    for (size_t k = 0; k < streets().size() * times; ++k) s.communities.push_back(streets()[k % streets().size()].communities);
+    s.members = 20000 * static_cast<int>(times);
   } else {
-    throw Error::invalid("scale", "演示规模只能是 district（全区）或 small（小规模）");
+    throw Error::invalid("scale", "演示规模只能是 small（小规模）、district（全区）、city（市级）或 province（省级）");
   }
   return s;
 }
@@ -984,6 +1022,9 @@ store::Value optText(const std::string& s) {
   if (s.empty()) return store::Value();
   return store::Value(s);
 }
+
+// Rows handed to one bulkInsert at most (the member tables of the larger scales go in slices).
+constexpr size_t kSlice = 50000;
 
 struct NameKeys {
   std::string initials, full, sort;
@@ -1094,6 +1135,7 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
 
   // --- members and their placements ------------------------------------------------------------
   const int64_t firstMemberId = maxId(c, "members") + 1;
+  DeferredForeignKeys memberKeys(c, {"members", "member_placements"});
   {
     const std::vector<std::string> cols = {"id",
                                            "org_id",
@@ -1130,7 +1172,7 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
                                            "updated_at"};
     std::unordered_map<std::string, NameKeys> keys;  // pinyin is the costly part: once per name
     std::vector<std::vector<store::Value>> rows;
-    rows.reserve(g.members.size());
+    rows.reserve(std::min(g.members.size(), kSlice));
     for (size_t i = 0; i < g.members.size(); ++i) {
       const MemberGen& m = g.members[i];
       const OrgGen& org = orgs[m.org];
@@ -1184,11 +1226,16 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
                       1,
                       now,
                       now});
+      // In slices, so that the larger scales do not hold every row in memory at once.
+      if (rows.size() >= kSlice) {
+        c.bulkInsert("members", cols, rows);
+        rows.clear();
+      }
     }
     c.bulkInsert("members", cols, rows);
 
     std::vector<std::vector<store::Value>> placements;
-    placements.reserve(g.members.size() * 21 / 20);
+    placements.reserve(std::min(g.members.size(), kSlice) + 1);
     int64_t pid = maxId(c, "member_placements");
     for (size_t i = 0; i < g.members.size(); ++i) {
       const MemberGen& m = g.members[i];
@@ -1199,9 +1246,14 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
       } else {
         placements.push_back({++pid, mid, orgs[m.org].id, m.joined.iso(), store::Value(), "入党"});
       }
+      if (placements.size() >= kSlice) {
+        c.bulkInsert("member_placements", {"id", "member_id", "org_id", "from_date", "to_date", "reason"}, placements);
+        placements.clear();
+      }
     }
     c.bulkInsert("member_placements", {"id", "member_id", "org_id", "from_date", "to_date", "reason"}, placements);
   }
+  memberKeys.restore();
 
   // --- users -----------------------------------------------------------------------------------
   {
@@ -1290,9 +1342,54 @@ Result load(store::Database& db, const crypto::FieldCipher& cipher, const Option
                                 {"orgs", result.orgs}, {"members", result.members}, {"users", result.users}};
   audit::record(c, auth::Actor::system("演示数据"), e);
   tx.commit();
+  analyzeLoaded(c, {"orgs", "members", "member_placements", "users"});
 
   result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   return result;
+}
+
+void analyzeLoaded(store::Connection& c, const std::vector<std::string>& tables) {
+  if (c.dialect() != store::Dialect::Postgres) return;
+  for (const std::string& t : tables) c.exec("ANALYZE " + t);
+}
+
+DeferredForeignKeys::DeferredForeignKeys(store::Connection& c, const std::vector<std::string>& tables) : c_(c) {
+  if (c_.dialect() != store::Dialect::Postgres) return;
+  for (const std::string& t : tables) {
+    for (auto r : c_.query("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ?::regclass "
+                           "AND contype = 'f' ORDER BY conname",
+                           {t})) {
+      c_.exec("ALTER TABLE " + t + " DROP CONSTRAINT " + r.text(0));
+      adds_.push_back({t, "ALTER TABLE " + t + " ADD CONSTRAINT " + r.text(0) + " " + r.text(1)});
+    }
+  }
+}
+
+void DeferredForeignKeys::restore() {
+  for (const auto& [table, sql] : adds_) c_.exec(sql);
+  adds_.clear();
+}
+
+LoadMode::LoadMode(store::Database& db) : db_(db) {
+  store::Lease c = db_.acquire();
+  if (c->dialect() == store::Dialect::Sqlite) {
+    c->execScript("PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144;");
+  } else {
+    c->execScript("SET synchronous_commit = off; SET maintenance_work_mem = '256MB';");
+  }
+}
+
+LoadMode::~LoadMode() {
+  try {
+    store::Lease c = db_.acquire();
+    if (c->dialect() == store::Dialect::Sqlite) {
+      c->execScript("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000;");
+    } else {
+      c->execScript("RESET synchronous_commit; RESET maintenance_work_mem;");
+    }
+  } catch (...) {
+    // A destructor must not throw; the next connection opened sets WAL and NORMAL again.
+  }
 }
 
 }  // namespace zg::demo

@@ -1,5 +1,7 @@
 #include "app/demo_activity.h"
 
+#include "app/demo.h"
+
 #include <algorithm>
 #include <map>
 #include <random>
@@ -188,9 +190,11 @@ ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf
   }
   c.bulkInsert("dues_bases", {"member_id", "kind", "base_fen", "amount_fen", "from_month", "to_month", "set_by", "created_at"},
                bases);
+  DeferredForeignKeys keys(c, {"dues_payments"});  // PostgreSQL: checked once after the COPY
   c.bulkInsert("dues_payments",
                {"member_id", "month", "amount_fen", "paid_on", "method", "note", "recorded_by", "org_path", "created_at"},
                payments);
+  keys.restore();
   c.bulkInsert("mobility_records",
                {"id", "member_id", "direction", "place", "since_date", "until_date", "phone_enc", "phone_mask",
                 "receiving_org", "mobile_branch_id", "reason", "version", "created_at", "updated_at"},
@@ -223,6 +227,7 @@ ActivityResult loadActivity(store::Database& db, uint64_t seed, const Date& asOf
                      std::to_string(out.registrations) + "名",
                  nullptr, nullptr});
   tx.commit();
+  analyzeLoaded(c, {"dues_bases", "dues_payments", "mobility_records", "community_registrations"});
   return out;
 }
 

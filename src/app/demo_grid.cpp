@@ -1,5 +1,7 @@
 #include "app/demo_grid.h"
 
+#include "app/demo.h"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -191,6 +193,7 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
                areas);
   c.bulkInsert("grid_groups", {"id", "area_id", "org_id", "name", "leader_member_id", "version", "created_at", "updated_at"},
                groups);
+  DeferredForeignKeys keys(c, {"households", "household_people", "household_contacts"});  // PostgreSQL only
   c.bulkInsert("households",
                {"id", "org_id", "area_id", "group_id", "building", "unit", "room", "address", "head_name", "phone_enc",
                 "phone_mask", "tags", "people_count", "last_visited_on", "note", "version", "created_at", "updated_at"},
@@ -199,6 +202,7 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
   c.bulkInsert("household_contacts", {"household_id", "member_id", "from_on", "to_on", "assigned_by", "created_at"},
                contacts);
   c.bulkInsert("grid_contact_members", {"group_id", "org_id", "member_id", "from_on", "to_on"}, enrolled);
+  keys.restore();
   int current = 0;
   for (auto& r : contacts) current += r[3].isNull() ? 1 : 0;
   out.uncovered = out.households - current;
@@ -214,6 +218,8 @@ GridResult loadGrid(store::Database& db, const crypto::FieldCipher& cipher, uint
                      std::to_string(out.contactMembers) + "名",
                  nullptr, nullptr});
   tx.commit();
+  analyzeLoaded(c, {"grid_areas", "grid_groups", "households", "household_people", "household_contacts",
+                    "grid_contact_members"});
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }

@@ -373,7 +373,7 @@ TEST(DemoLoad, RefusesAnUnknownScale) {
   TempDb a;
   crypto::FieldCipher cipher(kKey);
   Options o = smallOptions();
-  o.scale = "city";
+  o.scale = "county";
   EXPECT_THROW(load(a.db(), cipher, o), Error);
   store::Lease c = a.db().acquire();
   EXPECT_EQ(count(*c, "SELECT COUNT(*) FROM members"), 0);

@@ -1,5 +1,7 @@
 #include "app/demo_visits.h"
 
+#include "app/demo.h"
+
 #include <chrono>
 #include <map>
 #include <random>
@@ -43,7 +45,8 @@ struct Period {
 
 }  // namespace
 
-VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf) {
+VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf, int years) {
+  if (years < 1 || years > 20) throw Error::invalid("years", "走访记录年数应在 1 到 20 之间");
   auto started = std::chrono::steady_clock::now();
   VisitsResult out;
   auto lease = db.acquire();
@@ -53,7 +56,7 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf) {
     throw Error::conflict("not_empty", "已有走访记录，未载入演示走访");
   Rng rng(seed * 7919 + 11 + static_cast<uint64_t>(asOf.year * 10000 + asOf.month * 100 + asOf.day));
   std::string now = nowIso();
-  std::string yearAgo = addDays(asOf, -365).iso();
+  std::string yearAgo = addDays(asOf, -365 * years).iso();  // the oldest visit day
 
   std::map<int64_t, std::vector<Period>> periods;
   for (auto x : c.query("SELECT hc.household_id, hc.member_id, m.name, hc.from_on, hc.to_on FROM household_contacts hc "
@@ -61,8 +64,20 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf) {
     periods[x.i64(0)].push_back({x.i64(1), x.text(2), x.text(3), x.isNull(4) ? "" : x.text(4)});
   auto keyTags = grid::keyTags(c);
 
+  // Building the indexes once after the bulk insert is several times faster than keeping four
+  // indexes up to date row by row (same definitions as migration 0011).
+  static const std::vector<std::pair<std::string, std::string>> kIndexes = {
+      {"visit_logs_household", "visit_logs(household_id, visited_on)"},
+      {"visit_logs_member", "visit_logs(member_id, visited_on)"},
+      {"visit_logs_org", "visit_logs(org_id, visited_on)"},
+      {"visit_logs_on", "visit_logs(visited_on)"}};
+  for (auto& [name, on] : kIndexes) c.exec("DROP INDEX " + name);
+  DeferredForeignKeys keys(c, {"visit_logs"});  // PostgreSQL: checked once after the COPY
+  const std::vector<std::string> cols = {"household_id", "org_id",   "member_id", "visitor_name", "visited_on",
+                                         "kind",         "note",     "problems",  "created_by",   "created_at"};
+  constexpr size_t kSlice = 200000;
   std::vector<std::vector<store::Value>> rows;
-  rows.reserve(300000);
+  rows.reserve(kSlice + 100);
   for (auto x : c.query("SELECT id, org_id, last_visited_on, tags FROM households WHERE last_visited_on IS NOT NULL "
                         "ORDER BY id")) {
     int64_t hid = x.i64(0), orgId = x.i64(1);
@@ -99,21 +114,16 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf) {
       d = addDays(d, -static_cast<int>(key ? rng.range(20, 40) : rng.range(90, 180)));
     }
     out.households += static_cast<int>(rows.size()) > before;
+    if (rows.size() >= kSlice) {
+      out.visits += static_cast<int>(rows.size());
+      c.bulkInsert("visit_logs", cols, rows);
+      rows.clear();
+    }
   }
-  out.visits = static_cast<int>(rows.size());
-  // Building the indexes once after the bulk insert is several times faster than keeping four
-  // indexes up to date row by row (same definitions as migration 0011).
-  static const std::vector<std::pair<std::string, std::string>> kIndexes = {
-      {"visit_logs_household", "visit_logs(household_id, visited_on)"},
-      {"visit_logs_member", "visit_logs(member_id, visited_on)"},
-      {"visit_logs_org", "visit_logs(org_id, visited_on)"},
-      {"visit_logs_on", "visit_logs(visited_on)"}};
-  for (auto& [name, on] : kIndexes) c.exec("DROP INDEX " + name);
-  c.bulkInsert("visit_logs",
-               {"household_id", "org_id", "member_id", "visitor_name", "visited_on", "kind", "note", "problems",
-                "created_by", "created_at"},
-               rows);
+  out.visits += static_cast<int>(rows.size());
+  c.bulkInsert("visit_logs", cols, rows);
   for (auto& [name, on] : kIndexes) c.exec("CREATE INDEX " + name + " ON " + on);
+  keys.restore();
 
   // Building party groups 楼宇党小组: about a third of the buildings of each area, attached to the
   // area's grid branch (or the community's organization when the area has none).
@@ -132,6 +142,7 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf) {
                      "户），楼宇党小组" + std::to_string(out.buildingGroups) + "个",
                  nullptr, nullptr});
   tx.commit();
+  analyzeLoaded(c, {"visit_logs", "grid_buildings"});
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return out;
 }

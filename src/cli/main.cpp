@@ -140,8 +140,13 @@ int main(int argc, char** argv) {
   demo::Options demoOpts;
   auto* demoCmd = cli.add_subcommand("demo", "load the demo district (江干-shaped) into an empty database");
   demoCmd->add_option("--seed", demoOpts.seed, "random seed (same seed, same data)");
-  demoCmd->add_option("--scale", demoOpts.scale, "small (~2,000 members) or district (~20,000)")
-      ->check(CLI::IsMember({"small", "district"}));
+  auto* demoScale = demoCmd->add_option("--scale", demoOpts.scale,
+                                        "small (~2,000 members), district (~20,000), city (x10) or province (x50)")
+                        ->check(CLI::IsMember({"small", "district", "city", "province"}));
+  int demoVisitYears = 0;
+  demoCmd->add_option("--visit-years", demoVisitYears,
+                      "years of visit logs (default 1; 4 when --scale district|city|province is given)")
+      ->check(CLI::Range(1, 20));
   demoCmd->add_option("--password", demoOpts.password, "password of every demo login");
   bool noActivity = false;
   demoCmd->add_flag("--no-activity", noActivity, "only the tree, members and logins: no dues or mobile-member records");
@@ -275,6 +280,11 @@ int main(int argc, char** argv) {
     }
     if (*demoCmd) {
       auto db = g.open();
+      // The everyday demo keeps one year of visits; the sizes of issue 5 take four (~1M at district).
+      demoOpts.visitYears = demoVisitYears > 0                                   ? demoVisitYears
+                            : demoScale->count() > 0 && demoOpts.scale != "small" ? 4
+                                                                                  : 1;
+      demo::LoadMode loadMode(*db);  // faster settings for the load, restored when it ends
       auto r = demo::load(*db, g.cipher(), demoOpts);
       if (r.skipped) {
         std::cout << "demo: the database already has data; nothing loaded\n";
@@ -297,7 +307,8 @@ int main(int argc, char** argv) {
       std::cout << "demo grid: " << gr.areas << " areas, " << gr.groups << " groups, " << gr.households << " households ("
                 << gr.keyHouseholds << " key, " << gr.uncovered << " without a contact), " << gr.contactMembers
                 << " contact members in " << gr.seconds << " s\n";
-      auto vi = demo::loadVisits(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
+      auto vi = demo::loadVisits(*db, demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf),
+                                 demoOpts.visitYears);
       std::cout << "demo visits: " << vi.visits << " visit logs (" << vi.households << " households, " << vi.withProblems
                 << " with problems), " << vi.buildingGroups << " building party groups in " << vi.seconds << " s\n";
       auto mz = demo::loadMobilizations(*db, g.cipher(), demoOpts.seed, demoOpts.asOf.empty() ? today() : *parseDate(demoOpts.asOf));
