@@ -361,7 +361,7 @@ test('grid dashboard: a change at a community shows at the street and the distri
   cur = await expectDelta(cur, { received: 1, monthReceived: 1 }, 'problem received');
   const a = await admin.post(`/api/problems/${p.json.id}/answer`, { answer: '已处理' });
   assert.equal(a.status, 200, a.text);
-  cur = await expectDelta(cur, { answered: 1, monthAnswered: 1 }, 'problem answered');
+  cur = await expectDelta(cur, { answered: 1, answerDays: 1, monthAnswered: 1 }, 'problem answered');
   const rel = await admin.post(`/api/grid/households/${plain.id}/release`, {});
   assert.equal(rel.status, 200, rel.text);
   cur = await expectDelta(cur, { withContact: -1 }, 'contact released');
