@@ -180,6 +180,28 @@ figures::Figure flowFigure(std::string key, std::string group, std::string title
   return f;
 }
 
+PausedTriggers::PausedTriggers(store::Connection& c, std::string table, std::string keysView)
+    : c_(c), table_(std::move(table)), view_(std::move(keysView)) {
+  if (c_.dialect() != store::Dialect::Sqlite) return;
+  auto m = c_.scalar("SELECT COALESCE(MAX(id), 0) FROM " + table_);
+  maxId_ = m ? m->asInt() : 0;
+  for (auto r : c_.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? AND name LIKE "
+                         "'rollup\\_%' ESCAPE '\\'",
+                         {table_})) {
+    triggers_.push_back(r.text(1));
+    c_.exec("DROP TRIGGER " + r.text(0));
+  }
+}
+
+void PausedTriggers::finish() {
+  if (c_.dialect() != store::Dialect::Sqlite) return;
+  for (auto& t : triggers_) c_.exec(t);
+  triggers_.clear();
+  c_.exec("INSERT INTO org_counts(org_id, metric, k, n) SELECT org_id, metric, k, SUM(n) FROM " + view_ +
+              " WHERE id > ? GROUP BY org_id, metric, k ON CONFLICT(org_id, metric, k) DO UPDATE SET n = n + excluded.n",
+          {maxId_});
+}
+
 std::vector<Difference> check(store::Connection& c) {
   std::map<Key, int64_t> stored, counted;
   for (auto row : c.query("SELECT org_id, metric, k, n FROM org_counts WHERE n <> 0"))
