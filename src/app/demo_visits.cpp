@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "modules/grid/grid.h"
+#include "platform/rollup_months.h"
 #include "platform/audit.h"
 #include "platform/time.h"
 
@@ -73,6 +74,9 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf, in
       {"visit_logs_on", "visit_logs(visited_on)"}};
   for (auto& [name, on] : kIndexes) c.exec("DROP INDEX " + name);
   DeferredForeignKeys keys(c, {"visit_logs"});  // PostgreSQL: checked once after the COPY
+  // SQLite: the roll-up triggers (one upsert per row) paused and the loaded rows counted once at
+  // the end, in this transaction (docs/rollup.md, docs/performance.md R1).
+  rollup::PausedTriggers rollups(c, "visit_logs", "rollup_visit_keys");
   const std::vector<std::string> cols = {"household_id", "org_id",   "member_id", "visitor_name", "visited_on",
                                          "kind",         "note",     "problems",  "created_by",   "created_at"};
   constexpr size_t kSlice = 200000;
@@ -123,6 +127,7 @@ VisitsResult loadVisits(store::Database& db, uint64_t seed, const Date& asOf, in
   out.visits += static_cast<int>(rows.size());
   c.bulkInsert("visit_logs", cols, rows);
   for (auto& [name, on] : kIndexes) c.exec("CREATE INDEX " + name + " ON " + on);
+  rollups.finish();
   keys.restore();
 
   // Building party groups 楼宇党小组: about a third of the buildings of each area, attached to the

@@ -26,6 +26,8 @@
 #include "modules/members/members.h"
 #include "modules/orgs/orgs.h"
 #include "modules/problems/problems.h"
+#include "modules/grid/grid.h"
+#include "modules/visits/visits.h"
 #include "platform/audit.h"
 #include "platform/backup.h"
 #include "platform/keyrotation.h"
@@ -218,6 +220,9 @@ int main(int argc, char** argv) {
             auto db = g.open();
             auto c = db->acquire();
             members::registerRollup();
+            grid::registerFigures();  // each declares its roll-up source (migration 0015)
+            visits::registerFigures();
+            problems::registerFigures();
             if (what == "rebuild") {
               store::Transaction tx(*c);
               int64_t n = rollup::rebuild(*c);

@@ -4,8 +4,10 @@
 #include <map>
 
 #include "core/error.h"
+#include "modules/grid/coverage.h"
 #include "modules/grid/grid.h"
 #include "platform/json.h"
+#include "platform/rollup_months.h"
 
 namespace zg::dashboard {
 
@@ -58,12 +60,12 @@ bj::array children(Connection& c, const orgs::Org& o, const Date& asOf) {
   grid::Place pl{Scope(o.path), std::nullopt, std::nullopt};
   bj::array out;
   if (isCommunity(c, o)) {
-    auto by = grid::coverageBy(c, pl, asOf, "area");
+    auto by = grid::coverageBy(c, pl, asOf, "area", grid::householdKinds());
     for (auto a : c.query("SELECT id, name FROM grid_areas WHERE org_id = ? ORDER BY name, id", {o.id}))
       out.push_back(childJson("area", a.i64(0), a.text(1), by[a.i64(0)]));
     return out;
   }
-  auto by = grid::coverageBy(c, pl, asOf, "org");
+  auto by = grid::coverageBy(c, pl, asOf, "org", grid::householdKinds());
   std::vector<std::pair<std::string, int64_t>> paths;  // community path → its id in `by`
   if (!by.empty()) {
     std::string in;
@@ -98,36 +100,73 @@ std::string monthOf(const Date& d) {
 // Visits, problems received and problems answered per month ("2026-03") of the period, every
 // month present (0 when none). The same rows as grid.visits·all, problems.flow·received and
 // ·answered (answered on or before asOf, grouped by the month answered), so each series adds up
-// to its card.
+// to its card. Whole months come from the roll-ups (docs/rollup.md); the partial edge months of a
+// custom period, and the answers dated after asOf in asOf's month, from the base rows.
 bj::array months(Connection& c, const figures::Query& q) {
   std::map<std::string, std::array<int64_t, 3>> m;
   for (Date d{q.from.year, q.from.month, 1}; d < q.to; d = addMonths(d, 1)) m[monthOf(d)] = {0, 0, 0};
-  auto add = [&](int idx, const std::string& sql, Params p) {
-    for (auto r : c.query(sql, p)) m[r.text(0)][idx] += r.i64(1);
+  std::string asOf = q.asOf().iso();
+  auto add = [&](int idx, const std::string& sql, Params p, int sign) {
+    for (auto r : c.query(sql, p)) m[r.text(0)][idx] += sign * r.i64(1);
   };
-  {
+  // From the base rows: visits and problems received in [from, to) (answered ones on or before asOf).
+  auto baseRows = [&](const Date& from, const Date& to) {
+    {
+      Params p;
+      std::string w = q.scope.where("o.path", p);
+      p.emplace_back(from.iso());
+      p.emplace_back(to.iso());
+      add(0,
+          "SELECT substr(v.visited_on, 1, 7), COUNT(*) FROM visit_logs v JOIN orgs o ON o.id = v.org_id JOIN households "
+          "h ON h.id = v.household_id WHERE " + w + " AND v.visited_on >= ? AND v.visited_on < ? GROUP BY 1",
+          p, 1);
+    }
     Params p;
     std::string w = q.scope.where("o.path", p);
-    p.emplace_back(q.from.iso());
-    p.emplace_back(q.to.iso());
-    add(0,
-        "SELECT substr(v.visited_on, 1, 7), COUNT(*) FROM visit_logs v JOIN orgs o ON o.id = v.org_id JOIN households h "
-        "ON h.id = v.household_id WHERE " + w + " AND v.visited_on >= ? AND v.visited_on < ? GROUP BY 1",
-        p);
-  }
-  {
-    Params p;
-    std::string w = q.scope.where("o.path", p);
-    p.emplace_back(q.from.iso());
-    p.emplace_back(q.to.iso());
+    p.emplace_back(from.iso());
+    p.emplace_back(to.iso());
     std::string base = " FROM resident_problems p JOIN orgs o ON o.id = p.org_id WHERE " + w +
                        " AND p.received_on >= ? AND p.received_on < ?";
-    add(1, "SELECT substr(p.received_on, 1, 7), COUNT(*)" + base + " GROUP BY 1", p);
-    p.emplace_back(q.asOf().iso());
+    add(1, "SELECT substr(p.received_on, 1, 7), COUNT(*)" + base + " GROUP BY 1", p, 1);
+    p.emplace_back(asOf);
     add(2,
         "SELECT substr(p.answered_on, 1, 7), COUNT(*)" + base +
             " AND p.answered_on IS NOT NULL AND p.answered_on <= ? GROUP BY 1",
-        p);
+        p, 1);
+  };
+  if (!rollup::enabled()) {
+    baseRows(q.from, q.to);
+  } else {
+    rollup::Months span = rollup::monthsOf(q.from, q.to);
+    for (auto& [from, to] : span.edges) baseRows(from, to);
+    if (span.first < span.last) {
+      std::string asOfMonth = asOf.substr(0, 7);
+      auto counts = rollup::subtree(c, q.scope, {"visits.month", "problems.month", "problems.answered"}, span.first,
+                                    span.last);
+      for (auto& [k, n] : counts["visits.month"]) {
+        auto [month, what] = rollup::splitKey(k);
+        if (what != "problems") m[month][0] += n;
+      }
+      for (auto& [k, n] : counts["problems.month"]) {
+        auto [month, what] = rollup::splitKey(k);
+        if (what == "received") m[month][1] += n;
+      }
+      for (auto& [k, n] : counts["problems.answered"]) {
+        auto answered = rollup::splitKey(k).second;
+        if (answered <= asOfMonth) m[answered][2] += n;
+      }
+      // Answered after asOf within asOf's month (none when asOf is today or a month's last day).
+      Params p;
+      std::string w = q.scope.where("o.path", p);
+      p.emplace_back(asOf);
+      p.emplace_back(addMonths(Date{q.asOf().year, q.asOf().month, 1}, 1).iso());
+      p.emplace_back(span.first + "-01");
+      p.emplace_back(span.last + "-01");
+      add(2,
+          "SELECT substr(p.answered_on, 1, 7), COUNT(*) FROM resident_problems p JOIN orgs o ON o.id = p.org_id WHERE " +
+              w + " AND p.answered_on > ? AND p.answered_on < ? AND p.received_on >= ? AND p.received_on < ? GROUP BY 1",
+          p, -1);
+    }
   }
   bj::array out;
   for (auto& [month, v] : m)
@@ -152,7 +191,10 @@ bj::object grid(Connection& c, const orgs::Org& org, const figures::Period& peri
   q.to = period.to;
   std::map<std::string, std::vector<figures::Cell>> cells;
   for (auto& k : kKpis)
-    if (!cells.count(k.figure)) cells[k.figure] = figures::find(k.figure).cells(c, q);
+    if (!cells.count(k.figure))
+      // grid.coverage: only the household kinds the cards show (not the contact members' ones).
+      cells[k.figure] = std::string(k.figure) == "grid.coverage" ? grid::coverageCells(c, q, grid::householdKinds())
+                                                                  : figures::find(k.figure).cells(c, q);
   bj::object kpis;
   for (auto& k : kKpis) {
     auto& cs = cells[k.figure];

@@ -2,6 +2,8 @@
 // counts and their lists. Routes are in grid_routes.cpp.
 #include "modules/grid/grid.h"
 
+#include "modules/grid/coverage.h"
+
 #include <algorithm>
 #include <mutex>
 #include <set>
@@ -11,6 +13,7 @@
 #include "platform/audit.h"
 #include "platform/figures.h"
 #include "platform/json.h"
+#include "platform/rollup_months.h"
 #include "platform/settings.h"
 #include "platform/time.h"
 
@@ -684,10 +687,95 @@ int64_t* field(Coverage& v, const std::string& kind) {
 
 }  // namespace detail
 
-// Counts grouped by `by` ("org" → community org id, "area", "group"); key → counts.
-std::map<int64_t, Coverage> coverageBy(Connection& c, const Place& place, const Date& asOf, const std::string& by) {
+// ---- Live roll-ups (migration 0015, docs/rollup.md) ---------------------------------------------
+// As of today, households, key, no_contact and key_unvisited of a subtree come from org_counts
+// (grid.households by tags, grid.contacted, grid.lastvisit by tags and month of the last visit),
+// per community, plus exact edges read through date indexes: households last visited in the
+// threshold day's month but before that day, and households whose contact periods are dated after
+// today. Past dates, areas and groups, and the contact members' kinds count from the base tables.
+
+namespace {
+
+bool rolledPlace(const Place& place, const Date& asOf) {
+  return rollup::enabled() && asOf == today() && !place.areaId && !place.groupId && !place.contactMemberId;
+}
+
+bool isHouseholdKind(const std::string& kind) {
+  return kind == "households" || kind == "no_contact" || kind == "key" || kind == "key_unvisited";
+}
+
+// A stored tags column (",a,b,") holds a key tag (the same test as keyWhere's LIKE).
+bool keyTagsIn(const std::string& tags, const std::vector<std::string>& key) {
+  for (auto& t : key)
+    if (tags.find("," + t + ",") != std::string::npos) return true;
+  return false;
+}
+
+// Community organization id → its household kinds as of today, for the communities in `scope`.
+std::map<int64_t, Coverage> rolledHouseholds(Connection& c, const Scope& scope) {
   std::map<int64_t, Coverage> out;
+  auto key = keyTags(c);
+  Date threshold = addDays(today(), -static_cast<int>(settings::getInt(c, kVisitDays)));
+  std::string thresholdMonth = rollup::monthKey(threshold);
+  for (auto& [org, counts] : rollup::byOrg(c, scope, {"grid.households", "grid.contacted", "grid.lastvisit"})) {
+    Coverage& v = out[org];
+    for (auto& [tags, n] : counts["grid.households"]) {
+      v.households += n;
+      if (keyTagsIn(tags, key)) v.key += n;
+    }
+    v.noContact = v.households - rollup::get(counts, "grid.contacted", "");
+    for (auto& [k, n] : counts["grid.lastvisit"]) {
+      auto [tags, month] = rollup::splitKey(k);
+      if (keyTagsIn(tags, key) && (month.empty() || month < thresholdMonth)) v.keyUnvisited += n;
+    }
+  }
+  // Last visited in the threshold's month before the threshold day: not visited on time either.
+  for (auto r : c.query("SELECT h.org_id, o.path, h.tags FROM households h JOIN orgs o ON o.id = h.org_id WHERE "
+                        "h.last_visited_on >= ? AND h.last_visited_on < ?",
+                        {thresholdMonth + "-01", threshold.iso()}))
+    if (scope.contains(r.text(1)) && keyTagsIn(r.text(2), key)) out[r.i64(0)].keyUnvisited += 1;
+  // Contact periods dated after today (opened from a later day, or closed on a later day): the
+  // aggregate knows "has an open period", today's count "has a period covering today".
+  std::set<int64_t> households;
+  std::string d = today().iso();
+  for (auto r : c.query("SELECT household_id FROM household_contacts WHERE to_on IS NULL AND from_on > ?", {d}))
+    households.insert(r.i64(0));
+  for (auto r : c.query("SELECT household_id FROM household_contacts WHERE to_on > ?", {d})) households.insert(r.i64(0));
+  std::vector<int64_t> ids(households.begin(), households.end());
+  for (size_t i = 0; i < ids.size(); i += 500) {
+    Params p{d, d};
+    std::string in;
+    for (size_t j = i; j < std::min(ids.size(), i + 500); ++j) {
+      in += in.empty() ? "?" : ", ?";
+      p.emplace_back(ids[j]);
+    }
+    for (auto r : c.query("SELECT h.org_id, o.path, CASE WHEN EXISTS (SELECT 1 FROM household_contacts hc WHERE "
+                          "hc.household_id = h.id AND hc.from_on <= ? AND (hc.to_on IS NULL OR hc.to_on > ?)) THEN 1 "
+                          "ELSE 0 END, CASE WHEN EXISTS (SELECT 1 FROM household_contacts hc WHERE hc.household_id = "
+                          "h.id AND hc.to_on IS NULL) THEN 1 ELSE 0 END FROM households h JOIN orgs o ON o.id = "
+                          "h.org_id WHERE h.id IN (" + in + ")",
+                          p))
+      if (scope.contains(r.text(1))) out[r.i64(0)].noContact -= (r.i64(2) != 0 ? 1 : 0) - (r.i64(3) != 0 ? 1 : 0);
+  }
+  return out;
+}
+
+}  // namespace
+
+const std::vector<std::string>& householdKinds() {
+  static const std::vector<std::string> v = {"households", "no_contact", "key", "key_unvisited"};
+  return v;
+}
+
+// Counts grouped by `by` ("org" → community org id, "area", "group"); key → counts.
+std::map<int64_t, Coverage> coverageBy(Connection& c, const Place& place, const Date& asOf, const std::string& by,
+                                       const std::vector<std::string>& kinds) {
+  std::map<int64_t, Coverage> out;
+  bool rolled = by == "org" && rolledPlace(place, asOf);
+  if (rolled) out = rolledHouseholds(c, place.scope);
   for (auto& [kind, label] : coverageKinds()) {
+    if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) continue;
+    if (rolled && isHouseholdKind(kind)) continue;
     Params p;
     detail::KindSql k = detail::kindSql(c, place, asOf, kind, p);
     std::string col = by == "org" ? k.orgCol : by == "area" ? k.areaCol : k.groupCol;
@@ -698,9 +786,20 @@ std::map<int64_t, Coverage> coverageBy(Connection& c, const Place& place, const 
   return out;
 }
 
-Coverage coverage(Connection& c, const Place& place, const Date& asOf) {
+Coverage coverage(Connection& c, const Place& place, const Date& asOf) { return coverage(c, place, asOf, {}); }
+
+std::map<int64_t, Coverage> coverageBy(Connection& c, const Place& place, const Date& asOf, const std::string& by) {
+  return coverageBy(c, place, asOf, by, {});
+}
+
+Coverage coverage(Connection& c, const Place& place, const Date& asOf, const std::vector<std::string>& kinds) {
   Coverage total;
+  bool rolled = rolledPlace(place, asOf);
+  if (rolled)
+    for (auto& [org, v] : rolledHouseholds(c, place.scope)) total += v;
   for (auto& [kind, label] : coverageKinds()) {
+    if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) continue;
+    if (rolled && isHouseholdKind(kind)) continue;
     Params p;
     detail::KindSql k = detail::kindSql(c, place, asOf, kind, p);
     *detail::field(total, kind) = c.scalar("SELECT COUNT(*)" + k.from, p)->asInt();
@@ -1053,24 +1152,29 @@ importer::Spec importSpec(const crypto::FieldCipher& cipher) {
   return s;
 }
 
+std::vector<figures::Cell> coverageCells(Connection& c, const figures::Query& q, const std::vector<std::string>& kinds) {
+  Coverage v = coverage(c, Place{q.scope, std::nullopt, std::nullopt}, q.asOf(), kinds);
+  std::vector<figures::Cell> cells;
+  for (auto& [kind, label] : coverageKinds()) {
+    if (!kinds.empty() && std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) continue;
+    cells.push_back({kind, label, *detail::field(v, kind)});
+    // The rates: households with a contact (of households), key households visited on time
+    // (of key households) — complements of the cell before, listed by their own kinds.
+    if (kind == "households") cells.push_back({"with_contact", "已落实联系户", v.households - v.noContact, {}, "households"});
+    if (kind == "key") cells.push_back({"key_visited", "重点户按期走访", v.key - v.keyUnvisited, {}, "key"});
+  }
+  return cells;
+}
+
 void registerFigures() {
+  // Live roll-ups (migration 0015, docs/rollup.md): households' tags, contact and last visit.
+  rollup::define({"grid", "SELECT org_id, metric, k, SUM(n) FROM rollup_household_keys GROUP BY org_id, metric, k"});
   figures::Figure f;
   f.key = "grid.coverage";
   f.group = "网格联户";
   f.title = "“三无”覆盖";
   f.order = 400;
-  f.cells = [](Connection& c, const figures::Query& q) {
-    Coverage v = coverage(c, Place{q.scope, std::nullopt, std::nullopt}, q.asOf());
-    std::vector<figures::Cell> cells;
-    for (auto& [kind, label] : coverageKinds()) {
-      cells.push_back({kind, label, *detail::field(v, kind)});
-      // The rates: households with a contact (of households), key households visited on time
-      // (of key households) — complements of the cell before, listed by their own kinds.
-      if (kind == "households") cells.push_back({"with_contact", "已落实联系户", v.households - v.noContact, {}, "households"});
-      if (kind == "key") cells.push_back({"key_visited", "重点户按期走访", v.key - v.keyUnvisited, {}, "key"});
-    }
-    return cells;
-  };
+  f.cells = [](Connection& c, const figures::Query& q) { return coverageCells(c, q, {}); };
   f.records = [](Connection& c, const figures::Query& q, const std::string& cell, int64_t offset, int64_t limit) {
     bool known = cell == "with_contact" || cell == "key_visited";
     for (auto& [kind, label] : coverageKinds()) known = known || kind == cell;

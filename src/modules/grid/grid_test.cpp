@@ -4,12 +4,16 @@
 // sees nothing, and the demo grid.
 #include "modules/grid/grid.h"
 
+#include "modules/grid/coverage.h"
+
 #include <gtest/gtest.h>
 
 #include "../../../tests/unit/testing.h"
 #include "app/demo.h"
 #include "app/demo_grid.h"
+#include "modules/orgs/orgs.h"
 #include "platform/figures.h"
+#include "platform/rollup.h"
 #include "platform/settings.h"
 
 namespace zg::grid {
@@ -163,6 +167,60 @@ TEST(Grid, ReassignmentKeepsDatedHistoryAndCoverageFollows) {
   figures::Query q;
   q.orgId = 1, q.orgPath = "/1/", q.scope = Scope("/1/"), q.from = addDays(today(), -30), q.to = addDays(today(), 1);
   for (auto& cell : fig.cells(*conn, q)) EXPECT_EQ(fig.records(*conn, q, cell.key, 0, -1).total, cell.count) << cell.key;
+}
+
+// The household kinds as of today from the roll-ups (migration 0015) equal the base-table count,
+// also at the exact edges: last visits around the "visited within N days" threshold (inside its
+// month, before and on the threshold day), contact periods opening or ending after today.
+TEST(Grid, RolledCoverageEqualsTheBaseCountAtTheDateEdges) {
+  Fixture f;
+  std::vector<int64_t> hs;
+  for (int i = 0; i < 8; ++i) hs.push_back(f.household(i % 2 ? f.group1 : f.group2, std::to_string(500 + i),
+                                                       i % 3 ? bj::array{"disabled"} : bj::array{}));
+  ASSERT_EQ(f.t.call("POST", "/api/grid/assign", bj::object{{"householdIds", bj::array{hs[0], hs[1], hs[2]}}, {"memberId", f.m1}})
+                .status,
+            200);
+  auto c = f.t.db->acquire();
+  Date threshold = addDays(today(), -static_cast<int>(settings::getInt(*c, "grid.key_visit_interval_days")));
+  Date monthStart{threshold.year, threshold.month, 1};
+  std::vector<std::optional<Date>> last = {addDays(threshold, -1), threshold, monthStart, addDays(monthStart, -1),
+                                           today(), std::nullopt, addDays(threshold, 1), addDays(monthStart, 3)};
+  {
+    store::Transaction tx(*c);
+    for (size_t i = 0; i < hs.size(); ++i)
+      c->exec("UPDATE households SET last_visited_on = ? WHERE id = ?",
+              {last[i] ? store::Value(last[i]->iso()) : store::Value(nullptr), hs[i]});
+    // A period opening tomorrow (no contact today) and one that ends tomorrow (a contact today).
+    c->exec("INSERT INTO household_contacts (household_id, member_id, from_on, to_on, created_at) VALUES (?, ?, ?, NULL, "
+            "'2026-01-01T00:00:00Z')",
+            {hs[4], f.m2, addDays(today(), 1).iso()});
+    c->exec("INSERT INTO household_contacts (household_id, member_id, from_on, to_on, created_at) VALUES (?, ?, ?, ?, "
+            "'2026-01-01T00:00:00Z')",
+            {hs[5], f.m2, addDays(today(), -3).iso(), addDays(today(), 1).iso()});
+    tx.commit();
+  }
+  EXPECT_TRUE(rollup::check(*c).empty());
+  for (int64_t org : {int64_t{1}, f.street1, f.community1}) {
+    orgs::Org o = orgs::require(*c, Scope::all(), org);
+    Place pl{Scope(o.path), std::nullopt, std::nullopt};
+    Coverage rolled = coverage(*c, pl, today(), householdKinds());
+    rollup::setEnabled(false);
+    Coverage base = coverage(*c, pl, today(), householdKinds());
+    auto baseBy = coverageBy(*c, pl, today(), "org", householdKinds());
+    rollup::setEnabled(true);
+    auto rolledBy = coverageBy(*c, pl, today(), "org", householdKinds());
+    EXPECT_EQ(rolled.households, base.households) << org;
+    EXPECT_EQ(rolled.key, base.key) << org;
+    EXPECT_EQ(rolled.noContact, base.noContact) << org;
+    EXPECT_EQ(rolled.keyUnvisited, base.keyUnvisited) << org;
+    for (auto& [id, v] : baseBy) {
+      EXPECT_EQ(rolledBy[id].noContact, v.noContact) << id;
+      EXPECT_EQ(rolledBy[id].keyUnvisited, v.keyUnvisited) << id;
+    }
+  }
+  Coverage now = coverage(*c, Place{Scope::all(), std::nullopt, std::nullopt}, today(), householdKinds());
+  EXPECT_EQ(now.households, 8);
+  EXPECT_EQ(now.noContact, 8 - 4);  // hs[0..2] assigned, hs[5] until tomorrow; hs[4] only from tomorrow
 }
 
 TEST(Grid, AnotherStreetSeesNothing) {

@@ -13,6 +13,7 @@
 #include "platform/audit.h"
 #include "platform/figures.h"
 #include "platform/json.h"
+#include "platform/rollup_months.h"
 #include "platform/settings.h"
 #include "platform/time.h"
 
@@ -464,6 +465,79 @@ void registerRoutes(platform::Api& api) {
   });
 }
 
+namespace {
+
+// Rows of the roll-up's asOf edge: answered after asOf, or not on time and due from asOf, in asOf's month.
+struct AsOfEdge {
+  int64_t answered = 0, days = 0, overdue = 0;
+};
+
+std::vector<AsOfEdge> monthEdge(Connection& c, const figures::Query& q, const rollup::Months& m) {
+  // The rows of asOf's own month after asOf (usually none when asOf is today or a month's end),
+  // found through the date indexes, among the problems received in the whole months.
+  std::vector<AsOfEdge> out;
+  Date asOf = q.asOf();
+  Date next = addMonths(Date{asOf.year, asOf.month, 1}, 1);
+  if (addDays(asOf, 1) == next) return out;  // a month's last day: nothing after it in its month
+  std::string recvFrom = m.first + "-01", recvTo = m.last + "-01";
+  {
+    Params p{asOf.iso(), next.iso(), recvFrom, recvTo};
+    std::string w = q.scope.where("o.path", p);
+    std::string d = c.dialect() == store::Dialect::Postgres
+                        ? "(CAST(p.answered_on AS DATE) - CAST(p.received_on AS DATE))"
+                        : "CAST(julianday(p.answered_on) - julianday(p.received_on) AS INTEGER)";
+    auto r = c.query("SELECT COUNT(*), COALESCE(SUM(" + d + "), 0) FROM resident_problems p JOIN orgs o ON o.id = p.org_id "
+                     "WHERE p.answered_on > ? AND p.answered_on < ? AND p.received_on >= ? AND p.received_on < ? AND " + w,
+                     p);
+    out.push_back({r.front().i64(0), r.front().i64(1), 0});
+  }
+  {
+    Params p{asOf.iso(), next.iso(), recvFrom, recvTo};
+    std::string w = q.scope.where("o.path", p);
+    auto v = c.scalar("SELECT COUNT(*) FROM resident_problems p JOIN orgs o ON o.id = p.org_id WHERE p.due_on >= ? AND "
+                      "p.due_on < ? AND p.received_on >= ? AND p.received_on < ? AND (p.answered_on IS NULL OR "
+                      "p.answered_on > p.due_on) AND " + w,
+                      p);
+    out.push_back({0, 0, v ? v->asInt() : 0});
+  }
+  return out;
+}
+
+std::map<std::string, rollup::Tally> monthCells(Connection& c, const figures::Query& q, const rollup::Months& m) {
+  std::map<std::string, rollup::Tally> t;
+  std::string asOfMonth = rollup::monthKey(q.asOf());
+  auto counts = rollup::subtree(c, q.scope, {"problems.month", "problems.answered", "problems.answer_days", "problems.late"},
+                                m.first, m.last);
+  for (auto& [k, n] : counts["problems.month"]) {
+    std::string what = rollup::splitKey(k).second;
+    if (what == "received" || what == "escalated") t[what].count += n;
+    if (what.rfind("sat:", 0) == 0) {
+      std::string sat = what.substr(4);
+      t["rated"].count += n;
+      t[sat].count += n;
+      if (sat == "satisfied" || sat == "basic") t["content"].count += n;
+    }
+  }
+  // Answered on or before asOf: answered in a month up to asOf's, less those answered after asOf
+  // in asOf's month (below). Overdue on asOf: not answered on time and due before asOf — due in a
+  // month up to asOf's, less those due from asOf to that month's end.
+  for (auto& [k, n] : counts["problems.answered"])
+    if (rollup::splitKey(k).second <= asOfMonth) t["answered"].count += n, t["answer_days"].count += n;
+  for (auto& [k, n] : counts["problems.answer_days"])
+    if (rollup::splitKey(k).second <= asOfMonth) t["answer_days"].sum += n;
+  for (auto& [k, n] : counts["problems.late"])
+    if (rollup::splitKey(k).second <= asOfMonth) t["overdue"].count += n;
+  for (auto& e : monthEdge(c, q, m)) {
+    t["answered"].count -= e.answered;
+    t["answer_days"].count -= e.answered;
+    t["answer_days"].sum -= e.days;
+    t["overdue"].count -= e.overdue;
+  }
+  return t;
+}
+
+}  // namespace
+
 void registerFigures() {
   figures::SqlSpec s;
   // Problems received in the period; the cells are what became of them by the period's end.
@@ -510,7 +584,9 @@ void registerFigures() {
                {"receivedOn", "受理日期", ""}, {"dueOn", "办理时限", ""}, {"answeredOn", "答复日期", ""},
                {"satisfaction", "满意度", ""}};
   s.orderBy = "p.received_on, p.id";
-  figures::define(figures::sqlFigure("problems.flow", "网格联户", "民情办理", 410, std::move(s)));
+  // Live roll-ups (migration 0015, docs/rollup.md): the problems.* month keys.
+  rollup::define({"problems", "SELECT org_id, metric, k, SUM(n) FROM rollup_problem_keys GROUP BY org_id, metric, k"});
+  figures::define(rollup::flowFigure("problems.flow", "网格联户", "民情办理", 410, std::move(s), monthCells));
 }
 
 }  // namespace zg::problems

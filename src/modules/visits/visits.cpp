@@ -12,6 +12,7 @@
 #include "modules/problems/problems.h"
 #include "platform/audit.h"
 #include "platform/figures.h"
+#include "platform/rollup_months.h"
 #include "platform/importer.h"
 #include "platform/json.h"
 #include "platform/settings.h"
@@ -354,8 +355,23 @@ void registerFigures() {
                {"headName", "户主", ""},      {"visitorName", "走访人", ""}, {"kind", "方式", ""},
                {"problems", "发现问题", ""}};
   s.orderBy = "v.visited_on DESC, v.id DESC";
-  figures::define(figures::sqlFigure("grid.visits", "网格联户", "走访（网格日志）", 760, std::move(s)));
+  // Live roll-ups (migration 0015, docs/rollup.md): whole months from 'visits.month' keys
+  // "YYYY-MM|<kind>" and "YYYY-MM|problems", kept by triggers on visit_logs.
+  rollup::define({"visits", "SELECT org_id, metric, k, SUM(n) FROM rollup_visit_keys GROUP BY org_id, metric, k"});
+  figures::define(rollup::flowFigure(
+      "grid.visits", "网格联户", "走访（网格日志）", 760, std::move(s),
+      [](Connection& c, const figures::Query& q, const rollup::Months& m) {
+        std::map<std::string, rollup::Tally> t;
+        auto counts = rollup::subtree(c, q.scope, {"visits.month"}, m.first, m.last);
+        for (auto& [k, n] : counts["visits.month"]) {
+          std::string what = rollup::splitKey(k).second;
+          if (what != "problems") t["all"].count += n;
+          t[what].count += n;  // a kind's cell (kinds not listed count in "all" only, as in the base)
+        }
+        return t;
+      }));
 }
+
 
 namespace {
 
