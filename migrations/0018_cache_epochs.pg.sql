@@ -12,6 +12,8 @@
 -- order to deadlock on, and a long import does not block other writers on it for its whole
 -- length). Row-level (constraint triggers are), but only the first row of a transaction writes:
 -- a transaction-local setting remembers the bump, so a COPY of 20,000 members bumps once.
+-- PostgreSQL refuses to ALTER a table with pending trigger events: a transaction that ALTERs one
+-- of these tables after writing it first calls cache::firePendingBumps() (the demo loader does).
 CREATE TABLE cache_epochs (
   name TEXT PRIMARY KEY,
   n    BIGINT NOT NULL

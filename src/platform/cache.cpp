@@ -12,4 +12,11 @@ Epochs read(store::Connection& c) {
   return e;
 }
 
+void firePendingBumps(store::Connection& c) {
+  if (c.dialect() != store::Dialect::Postgres) return;
+  const char* names = "cache_epoch_sessions, cache_epoch_users, cache_epoch_orgs, cache_epoch_members";
+  c.exec(std::string("SET CONSTRAINTS ") + names + " IMMEDIATE");
+  c.exec(std::string("SET CONSTRAINTS ") + names + " DEFERRED");
+}
+
 }  // namespace zg::cache

@@ -26,6 +26,12 @@ struct Epochs {
 // One query (two rows of `cache_epochs`).
 Epochs read(store::Connection& c);
 
+// PostgreSQL: the epoch triggers are deferred to COMMIT, and a table with pending trigger events
+// cannot be ALTERed in the same transaction. Fires the events queued so far (one bump at most,
+// see migration 0018) and defers the rest again. For a transaction that ALTERs a table after
+// writing members, organizations, users or sessions (the demo loader's foreign keys). SQLite: no-op.
+void firePendingBumps(store::Connection& c);
+
 // A bounded map valid for one epoch at a time: a lookup or store with another epoch than the
 // map's drops every entry and adopts that epoch, so an entry is only ever served to a request
 // that read the very epoch it was stored under. (A slow request still on the old epoch may thus
