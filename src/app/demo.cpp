@@ -29,6 +29,7 @@
 #include "modules/orgs/org_kinds.h"
 #include "platform/audit.h"
 #include "platform/auth.h"
+#include "platform/cache.h"
 #include "platform/pinyin.h"
 #include "platform/time.h"
 
@@ -1355,6 +1356,7 @@ void analyzeLoaded(store::Connection& c, const std::vector<std::string>& tables)
 
 DeferredForeignKeys::DeferredForeignKeys(store::Connection& c, const std::vector<std::string>& tables) : c_(c) {
   if (c_.dialect() != store::Dialect::Postgres) return;
+  cache::firePendingBumps(c_);  // ALTER TABLE refuses a table with pending trigger events
   for (const std::string& t : tables) {
     for (auto r : c_.query("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ?::regclass "
                            "AND contype = 'f' ORDER BY conname",
@@ -1366,6 +1368,7 @@ DeferredForeignKeys::DeferredForeignKeys(store::Connection& c, const std::vector
 }
 
 void DeferredForeignKeys::restore() {
+  if (!adds_.empty()) cache::firePendingBumps(c_);  // the rows loaded meanwhile queued some
   for (const auto& [table, sql] : adds_) c_.exec(sql);
   adds_.clear();
 }

@@ -6,6 +6,7 @@
 #include "core/checks.h"
 #include "core/error.h"
 #include "platform/audit.h"
+#include "platform/cache.h"
 #include "platform/crypto.h"
 #include "platform/settings.h"
 #include "platform/time.h"
@@ -259,26 +260,53 @@ LoginResult login(store::Connection& c, const std::string& username, const std::
   return out;
 }
 
+// Resumed sessions are kept in memory under the `auth` epoch read first (platform/cache.h): a
+// session ended or a user or organization changed anywhere (any server) moves it, so the next
+// request on every server reads the row again.
+namespace {
+// A resumed session as read from the database, before the request's own address is set.
+struct Resumed {
+  Context ctx;
+  std::string expiresAt;
+};
+// Keyed by the token's hash, as the table is: the cache holds no token.
+cache::EpochMap<Resumed>& sessionCache() {
+  static cache::EpochMap<Resumed> m(10000);
+  return m;
+}
+}  // namespace
+
 std::optional<Context> resumeSession(store::Connection& c, const std::string& token, const std::string& ip) {
   if (token.size() != 64) return std::nullopt;
-  auto r = c.query(std::string("SELECT ") + kUserColumns +
-                       ", s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
-                       "JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?",
-                   {crypto::sha256Hex(token)});
-  if (r.empty()) return std::nullopt;
-  auto row = r.front();
-  if (row.text(10) < nowIso()) return std::nullopt;
-  Context ctx;
-  ctx.user = userFromRow(row);
-  if (!ctx.user.active) return std::nullopt;
-  ctx.scope = Scope(ctx.user.orgPath);
-  ctx.csrfToken = row.text(9);
+  cache::Epochs epochs = cache::read(c);  // first: see platform/cache.h
+  std::string hash = crypto::sha256Hex(token);
+  std::optional<Resumed> got = sessionCache().get(epochs.auth, hash);
+  if (!got) {
+    auto r = c.query(std::string("SELECT ") + kUserColumns +
+                         ", s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                         "JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?",
+                     {hash});
+    if (r.empty()) return std::nullopt;
+    auto row = r.front();
+    Resumed fresh;
+    fresh.ctx.user = userFromRow(row);
+    if (!fresh.ctx.user.active) return std::nullopt;
+    fresh.ctx.scope = Scope(fresh.ctx.user.orgPath);
+    fresh.ctx.csrfToken = row.text(9);
+    fresh.expiresAt = row.text(10);
+    sessionCache().put(epochs.auth, hash, fresh);
+    got = std::move(fresh);
+  }
+  if (got->expiresAt < nowIso()) return std::nullopt;
+  Context ctx = std::move(got->ctx);
   ctx.ip = ip;
   return ctx;
 }
 
 void logout(store::Connection& c, const std::string& token) {
-  c.exec("DELETE FROM sessions WHERE token_hash = ?", {crypto::sha256Hex(token)});
+  std::string hash = crypto::sha256Hex(token);
+  c.exec("DELETE FROM sessions WHERE token_hash = ?", {hash});  // moves the auth epoch (0018)
+  sessionCache().erase(hash);
 }
 
 }  // namespace zg::auth

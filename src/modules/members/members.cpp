@@ -10,6 +10,7 @@
 #include "modules/members/members_internal.h"
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
+#include "platform/cache.h"
 #include "platform/jobs.h"
 #include "platform/tabular.h"
 
@@ -82,13 +83,15 @@ bool isAsciiAlnum(const std::string& s) {
 // and stopping after one page is far cheaper (100,000 members: about 1 ms against 55 ms), so
 // for the page query the path condition is then written so that it cannot use the path index.
 // The count keeps the path index, which covers it. The estimate reads at most that many index
-// entries. PostgreSQL's planner decides for itself.
-bool broadSubtree(Connection& c, const std::string& path) {
+// entries. PostgreSQL's planner decides for itself. `known`: the subtree's active members when
+// the caller has just counted them (the list's total with no other filter): no second walk.
+bool broadSubtree(Connection& c, const std::string& path, std::optional<int64_t> known = std::nullopt) {
   if (c.dialect() != store::Dialect::Sqlite) return false;
   // Ids are never reused (removal is a flag), so the largest id bounds the row count cheaply.
   int64_t all = c.scalar("SELECT COALESCE(MAX(id), 0) FROM members")->asInt();
   int64_t cap = all / 4;
   if (cap < 1000) return false;
+  if (known) return *known > cap;
   Params p;
   std::string w = Scope(path).where("org_path", p);
   p.emplace_back(cap + 1);
@@ -97,7 +100,8 @@ bool broadSubtree(Connection& c, const std::string& path) {
 }
 
 // The WHERE clause (on members m) for `f` within `scope`; active members only.
-std::string whereFor(Connection& c, const Scope& scope, const Filter& f, Params& p, bool forPage = false) {
+std::string whereFor(Connection& c, const Scope& scope, const Filter& f, Params& p, bool forPage = false,
+                     std::optional<int64_t> subtreeCount = std::nullopt) {
   Scope within = scope;
   if (f.orgId) {
     orgs::Org o = orgs::require(c, scope, *f.orgId, "orgId");
@@ -105,7 +109,7 @@ std::string whereFor(Connection& c, const Scope& scope, const Filter& f, Params&
   }
   // A search is served by the name indexes, so it takes the same route as a page.
   bool searching = !trim(f.q).empty();
-  std::string column = (forPage || searching) && broadSubtree(c, within.path()) ? "(m.org_path || '')" : "m.org_path";
+  std::string column = (forPage || searching) && broadSubtree(c, within.path(), subtreeCount) ? "(m.org_path || '')" : "m.org_path";
   // `within` is the scope itself or an organization that orgs::require() found inside it, so
   // its range lies inside the scope's; filtering by the narrower range alone keeps the
   // planner on it (with both, SQLite may scan the wider one and test the other per row).
@@ -214,6 +218,25 @@ bj::object listRow(const store::Row& r) {
           {"standingLabel", labelOrNull(standingLabel(standing))},
           {"lostContact", r.i64(12) != 0},
           {"mobile", r.i64(13) != 0}};
+}
+
+// The member list's pages (GET /api/members), shared by every user and kept per epoch; 512
+// pages of 50 rows are about 11 MB.
+cache::EpochMap<std::shared_ptr<const std::string>>& listCache() {
+  static cache::EpochMap<std::shared_ptr<const std::string>> m(512);
+  return m;
+}
+
+std::string listCacheKey(const Scope& scope, const Filter& f, const json::PageSpec& ps) {
+  std::string k;
+  for (const std::string& part :
+       {scope.path(), f.orgId ? std::to_string(*f.orgId) : std::string(), f.q, f.category.value_or(""),
+        f.sixCategory.value_or(""), f.standing.value_or(""), ps.orderBy, std::to_string(ps.page),
+        std::to_string(ps.pageSize), today().iso()}) {
+    k += part;
+    k += '\x1f';
+  }
+  return k;
 }
 
 bj::object detailJson(Connection& c, const Scope& scope, int64_t id) {
@@ -462,14 +485,26 @@ void registerRoutes(platform::Api& api) {
                                         {"birthDate", "m.birth_date, m.id"},
                                         {"id", "m.id"}},
                                        "name");
-    Params p;
     Filter filter = filterFrom(req);
+    // Pages already built under the request's `members` epoch (platform/cache.h): the page is a
+    // function of the scope, the filter, the order, the page, today (ages) and the member and
+    // organization rows, whose every change moves the epoch. Only successful pages are kept.
+    int64_t epoch = cache::read(c).members;  // before any data is read: see platform/cache.h
+    std::string key = listCacheKey(ctx.scope, filter, ps);
+    if (auto hit = listCache().get(epoch, key)) {
+      http::Response res;
+      res.body = **hit;
+      return res;
+    }
+    Params p;
     std::string w = whereFor(c, ctx.scope, filter, p);
     int64_t total = c.scalar("SELECT COUNT(*) FROM members m WHERE " + w, p).value_or(store::Value(0)).asInt();
     bj::array items;
     if (total > ps.offset()) {
       Params q;
-      w = whereFor(c, ctx.scope, filter, q, /*forPage=*/true);
+      // With no filter but the organization, `total` is the subtree's count broadSubtree() needs.
+      bool plain = filter.q.empty() && !filter.category && !filter.sixCategory && !filter.standing;
+      w = whereFor(c, ctx.scope, filter, q, /*forPage=*/true, plain ? std::optional<int64_t>(total) : std::nullopt);
       q.emplace_back(ps.pageSize);
       q.emplace_back(ps.offset());
       // The page first, then its organizations' names: a join here lets SQLite's planner
@@ -497,7 +532,9 @@ void registerRoutes(platform::Api& api) {
         items.push_back(std::move(item));
       }
     }
-    return json::page(std::move(items), total, ps.page, ps.pageSize);
+    http::Response res = json::page(std::move(items), total, ps.page, ps.pageSize);
+    listCache().put(epoch, key, std::make_shared<const std::string>(res.body));
+    return res;
   });
 
   api.get("/api/members/export", Permission::MemberRead,
