@@ -146,6 +146,11 @@ std::optional<boost::json::object> Jobs::get(int64_t id, const Scope& scope) {
     o["processed"] = live->processed.load();
     o["total"] = live->total.load();
   }
+  if (o["status"].as_string() == "failed") {
+    // Why, in Chinese, where the web app reads it (Job.message), beside the full result.
+    if (const auto* m = stored.is_object() ? stored.as_object().if_contains("message") : nullptr) o["message"] = *m;
+    return o;
+  }
   if (o["status"].as_string() != "running") return o;
   o["result"] = nullptr;  // the owner, not a result
   if (!live && ownerGone(stored)) {
@@ -160,6 +165,7 @@ std::optional<boost::json::object> Jobs::get(int64_t id, const Scope& scope) {
     tx.commit();
     spdlog::warn("job {}: its server process is gone; marked failed (interrupted)", id);
     o["status"] = "failed";
+    o["message"] = failed["message"];
     o["result"] = std::move(failed);
   }
   return o;

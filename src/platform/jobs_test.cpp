@@ -57,6 +57,7 @@ TEST_F(JobsTest, AJobWhoseProcessIsGoneIsInterruptedNotRunningForEver) {
   EXPECT_EQ(j->at("status").as_string(), "failed");
   EXPECT_EQ(j->at("result").at("code").as_string(), "interrupted");
   EXPECT_NE(std::string(j->at("result").at("message").as_string()).find("没有保存任何数据"), std::string::npos);
+  EXPECT_EQ(j->at("message"), j->at("result").at("message")) << "where the web app shows it";
   // Stored, so every server process answers the same.
   auto c = db->acquire();
   EXPECT_EQ(c->query("SELECT status FROM jobs WHERE id = ?", {id}).front().text(0), "failed");

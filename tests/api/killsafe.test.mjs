@@ -239,6 +239,7 @@ async function checkServed(cycle) {
       assert.equal(j.status, 'failed', `cycle ${cycle}: job ${b.jobId} after the restart: ${JSON.stringify(j)}`);
       assert.equal(j.result.code, 'interrupted', JSON.stringify(j));
       assert.match(j.result.message, /没有保存任何数据/);
+      assert.equal(j.message, j.result.message, 'the reason where the import panel shows it');
       assert.equal(b.present, 0, `cycle ${cycle}: job ${b.jobId} interrupted but ${b.present} rows saved`);
       stats.interrupted++;
     }
