@@ -193,4 +193,20 @@ if [ "${SKIP_E2E:-}" != 1 ]; then
   fi
 fi
 
+# ---------------------------------------------------------------------------------------------
+# The short soak (issue 6, item 8): scripts/soak.sh — minutes of mixed reads and writes of
+# every scope against one server on SQLite, zero errors and memory flat. SOAK_MINUTES (default
+# 2; 0 skips it, as SKIP_E2E=1 skips the e2e tests). The kill test runs with the API tests above.
+soak_minutes=${SOAK_MINUTES:-2}
+if [ "$soak_minutes" != 0 ]; then
+  log "soak ($soak_minutes min)"
+  if ZUGONG_TEST_DB_URL=sqlite bash scripts/soak.sh "$soak_minutes" >"$LOGS/soak.log" 2>&1; then
+    grep -E '^(soak|requests|memory) ' "$LOGS/soak.log"
+    record soak 1 0
+  else
+    tail -n 30 "$LOGS/soak.log"
+    record soak 0 1 "scripts/soak.sh failed (see $LOGS/soak.log)"
+  fi
+fi
+
 finish

@@ -113,6 +113,23 @@ Outcome run(store::Database& db, const auth::Context& ctx, const Spec& spec, con
   store::Connection& c = *lease;
   std::vector<size_t> badRows;
   std::vector<std::string> badReasons;
+  // The bad rows as a file to fix (original row number and reason first).
+  auto storeBadFile = [&] {
+    if (badRows.empty()) return;
+    tabular::Sheet bad;
+    bad.name = "错误行";
+    std::vector<std::string> header = sheet.rows[headerRow];
+    header.insert(header.begin(), "错误原因");
+    header.insert(header.begin(), "原行号");
+    bad.rows.push_back(header);
+    for (size_t i = 0; i < badRows.size(); ++i) {
+      std::vector<std::string> line = sheet.rows[badRows[i]];
+      line.insert(line.begin(), badReasons[i]);
+      line.insert(line.begin(), std::to_string(badRows[i] + 1));
+      bad.rows.push_back(std::move(line));
+    }
+    out.badFileId = storeFile(c, spec.label + "导入错误行.xlsx", tabular::writeXlsx(bad), ctx.user.orgPath, ctx.user.id);
+  };
   {
     store::Transaction tx(c);
     for (size_t i = 0; i < dataRows.size(); ++i) {
@@ -143,8 +160,12 @@ Outcome run(store::Database& db, const auth::Context& ctx, const Spec& spec, con
     }
     bool commit = mode == Mode::KeepGood || (mode == Mode::AllOrNothing && out.bad == 0);
     if (commit && out.good > 0) {
-      tx.commit();
+      // Everything the import leaves behind — its rows, the bad-rows file and the job marked
+      // done with this outcome — in one commit: a crash before it leaves none of them.
+      storeBadFile();
       out.committed = true;
+      if (progress && progress->finishIn) progress->finishIn(c, out.toJson());
+      tx.commit();
     }
     // Otherwise the Transaction's destructor rolls everything back: a rejected import changes nothing.
   }
@@ -152,21 +173,9 @@ Outcome run(store::Database& db, const auth::Context& ctx, const Spec& spec, con
     // A large load changes the data's shape; fresh statistics keep the planners' choices good.
     c.exec("ANALYZE");
   }
-  if (!badRows.empty()) {
-    tabular::Sheet bad;
-    bad.name = "错误行";
-    std::vector<std::string> header = sheet.rows[headerRow];
-    header.insert(header.begin(), "错误原因");
-    header.insert(header.begin(), "原行号");
-    bad.rows.push_back(header);
-    for (size_t i = 0; i < badRows.size(); ++i) {
-      std::vector<std::string> line = sheet.rows[badRows[i]];
-      line.insert(line.begin(), badReasons[i]);
-      line.insert(line.begin(), std::to_string(badRows[i] + 1));
-      bad.rows.push_back(std::move(line));
-    }
+  if (!out.committed && !badRows.empty()) {  // a rejected import: only the file to fix
     store::Transaction tx(c);
-    out.badFileId = storeFile(c, spec.label + "导入错误行.xlsx", tabular::writeXlsx(bad), ctx.user.orgPath, ctx.user.id);
+    storeBadFile();
     tx.commit();
   }
   return out;

@@ -1,6 +1,13 @@
 // Background jobs (long imports). A job is a row in `jobs` (so its final result survives a
 // restart and any server process can answer for it) plus, while it runs, live progress kept
 // in this process. Jobs are scoped: a caller sees only jobs created within their subtree.
+//
+// Crash safety (docs/security.md §6): work that commits its effect writes the job's final row
+// in that same transaction (Progress::finishIn), so "done" and the data land together or not
+// at all. A running job's row names its owner process (host, pid, process start time); when
+// that process is gone (killed, crashed) the job can never finish, and `get` turns it into
+// "failed" (code `interrupted`) — truthfully "nothing saved", as its commit would have marked
+// it done.
 #pragma once
 #include <atomic>
 #include <boost/json.hpp>
@@ -21,6 +28,10 @@ namespace zg::platform {
 struct Progress {
   std::atomic<int64_t> processed{0};
   std::atomic<int64_t> total{0};
+  // Set by Jobs::start: marks the job done with `result` on `c`. Work that commits its effect
+  // calls it inside that transaction, just before the commit.
+  std::function<void(store::Connection& c, const boost::json::value& result)> finishIn;
+  std::atomic<bool> finished{false};
 };
 
 class Jobs {

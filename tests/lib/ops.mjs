@@ -44,9 +44,12 @@ export function freshDb(dir = mkdtempSync(path.join(tmpdir(), 'zg-ops-')), name 
   return { db, dir, keyFile, cli, drop };
 }
 
-/** `zugong serve` on `d` (from freshDb) on a free port; returns {url, stop(), log()}. */
-export async function serve(d, { quiet = false } = {}) {
-  const proc = spawn(zugongBin, ['--db', d.db, '--data-key-file', d.keyFile, 'serve', '--host', '127.0.0.1', '--port', '0',
+/**
+ * `zugong serve` on `d` (from freshDb) on a free port (or `port`); returns {url, pid, stop(), kill(), log()}.
+ * stop() ends it with SIGTERM (SIGKILL after 5 s); kill() with SIGKILL at once, as a crash would.
+ */
+export async function serve(d, { quiet = false, port = 0 } = {}) {
+  const proc = spawn(zugongBin, ['--db', d.db, '--data-key-file', d.keyFile, 'serve', '--host', '127.0.0.1', '--port', String(port),
     ...(quiet ? ['--quiet'] : [])], { cwd: d.dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -66,15 +69,22 @@ export async function serve(d, { quiet = false } = {}) {
       reject(new Error(`server exited with ${code}:\n${out}\n${err}`));
     });
   });
+  const gone = () => proc.exitCode !== null || proc.signalCode !== null;
   const stop = async () => {
-    if (proc.exitCode !== null) return;
+    if (gone()) return;
     const exited = new Promise((res) => proc.once('exit', res));
     proc.kill('SIGTERM');
     const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
     await exited;
     clearTimeout(t);
   };
-  return { url, stop, log: () => out + err };
+  const kill = async () => {
+    if (gone()) return;
+    const exited = new Promise((res) => proc.once('exit', res));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+  return { url, pid: proc.pid, stop, kill, log: () => out + err };
 }
 
 const US = '\x1f';
