@@ -8,6 +8,7 @@
 #include "platform/accounts.h"
 #include "platform/crypto.h"
 #include "platform/settings.h"
+#include "platform/time.h"
 #include "platform/totp.h"
 #include "testing.h"
 
