@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <set>
 
 #include <cstdlib>
 #include <fstream>
@@ -26,9 +27,11 @@
 #include "modules/transfer/transfer.h"
 #include "modules/pipeline/pipeline.h"
 #include "modules/visits/visits.h"
+#include "platform/accounts.h"
 #include "platform/audit.h"
 #include "platform/importer.h"
 #include "platform/json.h"
+#include "platform/qr.h"
 #include "platform/settings.h"
 
 namespace zg::app {
@@ -81,6 +84,36 @@ std::string sessionCookie(const std::string& token, int64_t maxAge) {
          std::to_string(maxAge);
 }
 
+// A TOTP secret being enrolled, with its QR code as an image the page can show under the CSP.
+bj::object enrolmentJson(const auth::Enrolment& e, const char* step) {
+  return {{"step", step},
+          {"secret", e.secret},
+          {"uri", e.uri},
+          {"qr", "data:image/svg+xml;base64," + crypto::base64Encode(qr::svg(e.uri, 4))}};
+}
+
+bj::array codesJson(const std::vector<std::string>& codes) {
+  bj::array a;
+  for (auto& c : codes) a.push_back(bj::string(c));
+  return a;
+}
+
+bj::object totpStatusJson(const auth::TotpStatus& s) {
+  return {{"enrolled", s.enrolled},
+          {"required", s.required},
+          {"recoveryCodesLeft", s.recoveryCodesLeft},
+          {"enrolledAt", s.enrolledAt.empty() ? bj::value(nullptr) : bj::value(s.enrolledAt)}};
+}
+
+// ?page=&pageSize= of a user's sign-in log, newest first.
+http::Response signInsPage(const http::Request& req, Connection& c, int64_t userId) {
+  auto ps = json::pageSpec(req, {{"id", "id"}}, "-id");
+  auto p = auth::signIns(c, userId, ps.pageSize, ps.offset());
+  bj::array items;
+  for (auto& s : p.items) items.push_back({{"id", s.id}, {"at", s.at}, {"ip", s.ip}, {"result", s.result}});
+  return json::page(std::move(items), p.total, ps.page, ps.pageSize);
+}
+
 bj::array labels(const std::vector<orgs::Label>& v) {
   bj::array a;
   for (auto& l : v) a.push_back({{"value", l.value}, {"label", l.label}});
@@ -95,10 +128,20 @@ void authRoutes(platform::Api& api) {
     std::string password;
     if (auto it = f.object().find("password"); it != f.object().end() && it->value().is_string())
       password = std::string(it->value().as_string());
+    // The second factor: a 6-digit TOTP code or a recovery code (platform/accounts.h).
+    std::string code = f.text("code", "动态验证码", 32).value_or("");
     auto c = svc.db->acquire();
-    auto res = auth::login(*c, username, password, req.remoteIp);
-    auto resp = json::ok(bj::object{{"user", userJson(res.user)}, {"csrfToken", res.csrfToken}});
-    resp.setHeader("Set-Cookie", sessionCookie(res.sessionToken, settings::getInt(*c, "auth.session_hours") * 3600));
+    auto res = auth::signIn(*c, *svc.cipher, username, password, code, req.remoteIp);
+    if (res.step == auth::LoginStep::NeedCode) return json::ok(bj::object{{"step", "code"}});
+    if (res.step == auth::LoginStep::NeedEnrol) return json::ok(enrolmentJson(res.enrolment, "enrol"));
+    bj::array recovery = codesJson(res.recoveryCodes);
+    auto resp = json::ok(bj::object{{"step", "done"},
+                                    {"user", userJson(res.session.user)},
+                                    {"csrfToken", res.session.csrfToken},
+                                    {"recoveryCodes", recovery},
+                                    {"usedRecoveryCode", res.usedRecoveryCode}});
+    resp.setHeader("Set-Cookie",
+                   sessionCookie(res.session.sessionToken, settings::getInt(*c, "auth.session_hours") * 3600));
     return resp;
   });
   api.postAny("/api/auth/logout", [](http::Request& req, const auth::Context& ctx, Connection& c) {
@@ -122,9 +165,55 @@ void authRoutes(platform::Api& api) {
       throw Error::invalid("oldPassword", "原密码不正确");
     auth::checkPasswordPolicy(newPw, "newPassword");
     store::Transaction tx(c);
-    auth::resetPassword(c, ctx.actor(), ctx.user.id, newPw);
+    try {
+      auth::resetPassword(c, ctx.actor(), ctx.user.id, newPw);
+    } catch (const Error& e) {
+      // The history check names resetPassword's field; this form's is newPassword.
+      if (e.code() == "password_reused") throw Error::invalid("newPassword", e.message(), e.code());
+      throw;
+    }
     tx.commit();
     return json::ok(bj::object{{"ok", true}});
+  });
+  // --- Account protections of the signed-in user (docs/accounts.md) ---
+  api.getAny("/api/auth/totp", [](http::Request&, const auth::Context& ctx, Connection& c) {
+    return json::ok(totpStatusJson(auth::totpStatus(c, ctx.user)));
+  });
+  api.postAny("/api/auth/totp/setup", [svc](http::Request&, const auth::Context& ctx, Connection& c) {
+    store::Transaction tx(c);
+    auto e = auth::beginTotp(c, *svc.cipher, ctx.user);
+    tx.commit();
+    return json::ok(enrolmentJson(e, "enrol"));
+  });
+  api.postAny("/api/auth/totp/confirm", [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+    json::Form f(req.body);
+    std::string code = f.requiredText("code", "动态验证码", 32);
+    store::Transaction tx(c);
+    auto codes = auth::confirmTotp(c, *svc.cipher, ctx.actor(), ctx.user, code);
+    if (!codes) throw Error::invalid("code", "动态验证码不正确或已过期，请输入验证器上当前显示的6位数字", "bad_code");
+    tx.commit();
+    return json::ok(bj::object{{"recoveryCodes", codesJson(*codes)}});
+  });
+  api.postAny("/api/auth/totp/recovery-codes", [svc](http::Request& req, const auth::Context& ctx, Connection& c) {
+    json::Form f(req.body);
+    std::string code = f.requiredText("code", "动态验证码", 32);
+    store::Transaction tx(c);
+    if (auth::checkSecondFactor(c, *svc.cipher, ctx.user.id, code) != auth::FactorUsed::Totp)
+      throw Error::invalid("code", "动态验证码不正确或已过期，请输入验证器上当前显示的6位数字", "bad_code");
+    auto codes = auth::newRecoveryCodes(c, ctx.actor(), ctx.user);
+    tx.commit();
+    return json::ok(bj::object{{"recoveryCodes", codesJson(codes)}});
+  });
+  api.postAny("/api/auth/sessions/end-all", [](http::Request&, const auth::Context& ctx, Connection& c) {
+    store::Transaction tx(c);
+    int64_t n = auth::endAllSessions(c, ctx.actor(), ctx.user);
+    tx.commit();
+    auto resp = json::ok(bj::object{{"ended", n}});
+    resp.setHeader("Set-Cookie", sessionCookie("", 0));
+    return resp;
+  });
+  api.getAny("/api/auth/sign-ins", [](http::Request& req, const auth::Context& ctx, Connection& c) {
+    return signInsPage(req, c, ctx.user.id);
   });
 }
 
@@ -248,8 +337,14 @@ void settingsRoutes(platform::Api& api) {
 
 void userRoutes(platform::Api& api) {
   api.get("/api/users", P::UserManage, [](http::Request&, const auth::Context& ctx, Connection& c) {
+    std::set<int64_t> enrolled;
+    for (auto row : c.query("SELECT user_id FROM user_totp WHERE secret_enc IS NOT NULL")) enrolled.insert(row.i64(0));
     bj::array out;
-    for (auto& u : auth::listUsers(c, ctx.scope)) out.push_back(userJson(u));
+    for (auto& u : auth::listUsers(c, ctx.scope)) {
+      auto o = userJson(u);
+      o["totpEnrolled"] = enrolled.count(u.id) > 0;
+      out.push_back(std::move(o));
+    }
     return json::ok(out);
   });
   api.post("/api/users", P::UserManage, [](http::Request& req, const auth::Context& ctx, Connection& c) {
@@ -294,6 +389,25 @@ void userRoutes(platform::Api& api) {
     auth::setActive(c, ctx.actor(), u.id, active);
     tx.commit();
     return json::ok(userJson(*auth::findUser(c, u.id)));
+  });
+  // An administrator's account actions on a user in scope (docs/accounts.md).
+  api.post("/api/users/:id/totp/reset", P::UserManage, [inScope](http::Request& req, const auth::Context& ctx, Connection& c) {
+    store::Transaction tx(c);
+    auto u = inScope(c, ctx, req.idParam());
+    auth::resetTotp(c, ctx.actor(), u);
+    tx.commit();
+    return json::ok(bj::object{{"ok", true}});
+  });
+  api.post("/api/users/:id/sessions/end", P::UserManage, [inScope](http::Request& req, const auth::Context& ctx, Connection& c) {
+    store::Transaction tx(c);
+    auto u = inScope(c, ctx, req.idParam());
+    int64_t n = auth::endAllSessions(c, ctx.actor(), u);
+    tx.commit();
+    return json::ok(bj::object{{"ended", n}});
+  });
+  api.get("/api/users/:id/sign-ins", P::UserManage, [inScope](http::Request& req, const auth::Context& ctx, Connection& c) {
+    auto u = inScope(c, ctx, req.idParam());
+    return signInsPage(req, c, u.id);
   });
 }
 

@@ -64,7 +64,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 const char* const kJsonType = "application/json; charset=utf-8";
 const char* const kCsp =
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'";
+    "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 std::string toLower(std::string_view s) {
   std::string out(s);

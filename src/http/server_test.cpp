@@ -375,7 +375,7 @@ TEST_F(ServerTest, StaticFilesAndSpaFallback) {
   EXPECT_EQ(index.header("cache-control"), "no-cache");
   EXPECT_EQ(index.header("content-security-policy"),
             "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'");
+            "script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'");
   expectSecurityHeaders(index);
 
   Reply js = get(req("GET", "/assets/app.1234.js"));
@@ -393,6 +393,9 @@ TEST_F(ServerTest, StaticFilesAndSpaFallback) {
   EXPECT_EQ(spa.status, 200);
   EXPECT_EQ(spa.body, "<html>app</html>");
   EXPECT_EQ(spa.header("cache-control"), "no-cache");
+  // A page route gets the page's headers too, frame-ancestors included.
+  EXPECT_EQ(spa.header("content-security-policy"), index.header("content-security-policy"));
+  expectSecurityHeaders(spa);
 
   EXPECT_EQ(get(req("GET", "/missing.png")).status, 404);
   EXPECT_EQ(get(req("GET", "/assets/missing.js")).status, 404);

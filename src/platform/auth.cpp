@@ -5,6 +5,7 @@
 
 #include "core/checks.h"
 #include "core/error.h"
+#include "platform/accounts.h"
 #include "platform/audit.h"
 #include "platform/cache.h"
 #include "platform/crypto.h"
@@ -174,8 +175,11 @@ void resetPassword(store::Connection& c, const Actor& actor, int64_t userId, con
   checkPasswordPolicy(password);
   auto u = findUser(c, userId);
   if (!u) throw Error::notFound("用户不存在");
+  checkPasswordReuse(c, userId, password, "password");
+  auto old = c.query("SELECT password_hash FROM users WHERE id = ?", {userId});
+  rememberPassword(c, userId, old.front().text(0));
   c.exec("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {crypto::hashPassword(password), nowIso(), userId});
-  c.exec("DELETE FROM sessions WHERE user_id = ?", {userId});
+  dropSessions(c, userId);
   audit::record(c, actor, {"reset_password", "user", userId, u->orgPath, "重置用户 " + u->username + " 的密码", nullptr, nullptr});
 }
 
@@ -183,7 +187,7 @@ void setActive(store::Connection& c, const Actor& actor, int64_t userId, bool ac
   auto u = findUser(c, userId);
   if (!u) throw Error::notFound("用户不存在");
   c.exec("UPDATE users SET active = ?, updated_at = ? WHERE id = ?", {active, nowIso(), userId});
-  if (!active) c.exec("DELETE FROM sessions WHERE user_id = ?", {userId});
+  if (!active) dropSessions(c, userId);
   audit::record(c, actor,
                 {"update", "user", userId, u->orgPath, (active ? "启用用户 " : "停用用户 ") + u->username,
                  boost::json::object{{"active", u->active}}, boost::json::object{{"active", active}}});
@@ -213,8 +217,11 @@ void countFailure(store::Connection& c, const std::string& key, int64_t max, int
 }
 }  // namespace
 
-LoginResult login(store::Connection& c, const std::string& username, const std::string& password,
-                  const std::string& ip) {
+namespace {
+// The one sign-in path. Without a cipher (auth::login) a user who needs a second factor gets
+// NeedCode/NeedEnrol and no session.
+SignInResult signInWith(store::Connection& c, const crypto::FieldCipher* cipher, const std::string& username,
+                        const std::string& password, const std::string& code, const std::string& ip) {
   if (username.empty()) throw Error::invalid("username", "请输入用户名", "required");
   if (password.empty()) throw Error::invalid("password", "请输入密码", "required");
   const std::string userKey = "user:" + username.substr(0, 64);
@@ -226,11 +233,14 @@ LoginResult login(store::Connection& c, const std::string& username, const std::
     maxIp = settings::getInt(c, "auth.max_failures_per_ip");
   }
   std::string now = nowIso();
-  if (locked(c, userKey, now) || locked(c, ipKey, now))
+  if (locked(c, userKey, now) || locked(c, ipKey, now)) {
+    auto known = c.query("SELECT id FROM users WHERE username = ?", {username});
+    recordSignIn(c, known.empty() ? std::nullopt : std::optional<int64_t>(known.front().i64(0)), username, ip, "locked");
     throw Error(ErrorKind::TooManyRequests, "throttled",
                 "登录失败次数过多，请" + std::to_string(minutes) + "分钟后再试");
+  }
 
-  auto row = c.query("SELECT u.password_hash FROM users u WHERE u.username = ? AND u.active = 1", {username});
+  auto row = c.query("SELECT u.password_hash, u.id FROM users u WHERE u.username = ? AND u.active = 1", {username});
   // Verify against a dummy hash when the user does not exist, so timing does not reveal names.
   static const std::string dummy = crypto::hashPassword("zugong-dummy-password-1");
   bool good = crypto::verifyPassword(row.empty() ? dummy : row.front().text(0), password) && !row.empty();
@@ -242,23 +252,98 @@ LoginResult login(store::Connection& c, const std::string& username, const std::
     countFailure(c, ipKey, maxIp, minutes, now);
     audit::record(c, Actor{0, username.substr(0, 64), ip},
                   {"login_failed", "session", std::nullopt, "/", "登录失败：" + username.substr(0, 64), nullptr, nullptr});
+    auto known = c.query("SELECT id FROM users WHERE username = ?", {username});
+    recordSignIn(c, known.empty() ? std::nullopt : std::optional<int64_t>(known.front().i64(0)), username, ip,
+                 "bad_password");
     tx.commit();
     throw Error(ErrorKind::Unauthorized, "bad_credentials", "用户名或密码错误", "password");
   }
+  SignInResult out;
+  out.session.user = *user;
+  // The second factor (platform/accounts.h): asked for when enrolled, enrolled here when required.
+  const Actor userActor{user->id, user->displayName + "(" + user->username + ")", ip};
+  auto status = totpStatus(c, *user);
+  if (status.enrolled || status.required) {
+    if (!status.enrolled && (code.empty() || cipher == nullptr)) {
+      out.step = LoginStep::NeedEnrol;
+      if (cipher == nullptr) return out;
+      out.enrolment = beginTotp(c, *cipher, *user);
+      tx.commit();
+      return out;
+    }
+    if (code.empty() || cipher == nullptr) {
+      out.step = LoginStep::NeedCode;
+      return out;
+    }
+    bool passed = false;
+    if (status.enrolled) {
+      FactorUsed used = checkSecondFactor(c, *cipher, user->id, code);
+      passed = used != FactorUsed::None;
+      out.usedRecoveryCode = used == FactorUsed::RecoveryCode;
+    } else if (auto codes = confirmTotp(c, *cipher, userActor, *user, code)) {
+      passed = true;
+      out.recoveryCodes = std::move(*codes);
+    }
+    if (!passed) {
+      countFailure(c, userKey, maxUser, minutes, now);
+      countFailure(c, ipKey, maxIp, minutes, now);
+      audit::record(c, userActor,
+                    {"login_failed", "session", user->id, user->orgPath, "登录失败：动态验证码错误", nullptr, nullptr});
+      recordSignIn(c, user->id, username, ip, "bad_code");
+      tx.commit();
+      throw Error(ErrorKind::Unauthorized, "bad_code", "动态验证码错误、已过期或已使用过，请输入验证器上当前显示的6位数字",
+                  "code");
+    }
+  }
   c.exec("DELETE FROM login_throttle WHERE key = ?", {userKey});
-  LoginResult out;
-  out.user = *user;
-  out.sessionToken = crypto::randomHex(32);
-  out.csrfToken = crypto::randomHex(24);
+  out.session.sessionToken = crypto::randomHex(32);
+  out.session.csrfToken = crypto::randomHex(24);
   int64_t hours = settings::getInt(c, "auth.session_hours");
-  c.exec("INSERT INTO sessions(token_hash, user_id, csrf_token, created_at, expires_at, ip) VALUES (?,?,?,?,?,?)",
-         {crypto::sha256Hex(out.sessionToken), user->id, out.csrfToken, now, isoAfterSeconds(hours * 3600), ip});
+  c.exec("INSERT INTO sessions(token_hash, user_id, csrf_token, created_at, expires_at, ip, last_seen_at) "
+         "VALUES (?,?,?,?,?,?,?)",
+         {crypto::sha256Hex(out.session.sessionToken), user->id, out.session.csrfToken, now, isoAfterSeconds(hours * 3600), ip, now});
   c.exec("DELETE FROM sessions WHERE expires_at < ?", {now});
-  audit::record(c, Actor{user->id, user->displayName + "(" + user->username + ")", ip},
-                {"login", "session", user->id, user->orgPath, "登录", nullptr, nullptr});
+  audit::record(c, userActor,
+                {"login", "session", user->id, user->orgPath, out.usedRecoveryCode ? "登录（使用恢复码）" : "登录",
+                 nullptr, nullptr});
+  recordSignIn(c, user->id, username, ip, out.usedRecoveryCode ? "recovery_code" : "ok");
   tx.commit();
   return out;
 }
+}  // namespace
+
+SignInResult signIn(store::Connection& c, const crypto::FieldCipher& cipher, const std::string& username,
+                    const std::string& password, const std::string& code, const std::string& ip) {
+  return signInWith(c, &cipher, username, password, code, ip);
+}
+
+LoginResult login(store::Connection& c, const std::string& username, const std::string& password,
+                  const std::string& ip) {
+  auto r = signInWith(c, nullptr, username, password, "", ip);
+  if (r.step != LoginStep::Done)
+    throw Error(ErrorKind::Unauthorized, "second_factor_required", "本账号须使用两步验证登录，请输入动态验证码", "code");
+  return r.session;
+}
+
+namespace {
+// Idle timeout (auth.idle_minutes): false when the session was last used too long ago (it is
+// then deleted). Otherwise records the use, at most once a minute so reads stay reads.
+bool touchSession(store::Connection& c, const std::string& tokenHash, const std::string& lastSeen) {
+  int64_t idle = settings::getInt(c, "auth.idle_minutes");
+  if (lastSeen < isoAfterSeconds(-idle * 60)) {
+    c.exec("DELETE FROM sessions WHERE token_hash = ?", {tokenHash});
+    return false;
+  }
+  if (lastSeen < isoAfterSeconds(-60)) {
+    try {
+      c.exec("UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", {nowIso(), tokenHash});
+    } catch (const std::exception&) {
+      // A busy database must not fail the request; the next one records the use.
+    }
+  }
+  return true;
+}
+}  // namespace
 
 // Resumed sessions are kept in memory under the `auth` epoch read first (platform/cache.h): a
 // session ended or a user or organization changed anywhere (any server) moves it, so the next
@@ -268,6 +353,7 @@ namespace {
 struct Resumed {
   Context ctx;
   std::string expiresAt;
+  std::string lastSeen;  // the last recorded use (idle timeout)
 };
 // Keyed by the token's hash, as the table is: the cache holds no token.
 cache::EpochMap<Resumed>& sessionCache() {
@@ -280,10 +366,10 @@ std::optional<Context> resumeSession(store::Connection& c, const std::string& to
   if (token.size() != 64) return std::nullopt;
   cache::Epochs epochs = cache::read(c);  // first: see platform/cache.h
   std::string hash = crypto::sha256Hex(token);
-  std::optional<Resumed> got = sessionCache().get(epochs.auth, hash);
-  if (!got) {
+  auto load = [&]() -> std::optional<Resumed> {
     auto r = c.query(std::string("SELECT ") + kUserColumns +
-                         ", s.csrf_token, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                         ", s.csrf_token, s.expires_at, COALESCE(s.last_seen_at, s.created_at) "
+                         "FROM sessions s JOIN users u ON u.id = s.user_id "
                          "JOIN orgs o ON o.id = u.org_id WHERE s.token_hash = ?",
                      {hash});
     if (r.empty()) return std::nullopt;
@@ -294,10 +380,27 @@ std::optional<Context> resumeSession(store::Connection& c, const std::string& to
     fresh.ctx.scope = Scope(fresh.ctx.user.orgPath);
     fresh.ctx.csrfToken = row.text(9);
     fresh.expiresAt = row.text(10);
-    sessionCache().put(epochs.auth, hash, fresh);
-    got = std::move(fresh);
-  }
+    fresh.lastSeen = row.text(11);
+    return fresh;
+  };
+  std::optional<Resumed> got = sessionCache().get(epochs.auth, hash);
+  bool cached = got.has_value();
+  if (!cached && !(got = load())) return std::nullopt;
   if (got->expiresAt < nowIso()) return std::nullopt;
+  // The idle timeout: a use is recorded at most once a minute (recording it does not move the
+  // epoch, 0019). A cached last use may be older than one recorded by another server, so the row
+  // is read again before the session is judged idle or its use recorded.
+  bool reread = false;
+  if (got->lastSeen < isoAfterSeconds(-60)) {
+    reread = cached;
+    if (cached && !(got = load())) return std::nullopt;
+    if (!touchSession(c, hash, got->lastSeen)) {
+      sessionCache().erase(hash);
+      return std::nullopt;
+    }
+    if (got->lastSeen < isoAfterSeconds(-60)) got->lastSeen = nowIso();
+  }
+  if (!cached || reread) sessionCache().put(epochs.auth, hash, *got);
   Context ctx = std::move(got->ctx);
   ctx.ip = ip;
   return ctx;

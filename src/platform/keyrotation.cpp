@@ -41,11 +41,13 @@ const std::vector<Sealed> kSealed = {
     {"household_people", {"phone_enc"}, {}},
     {"resident_problems", {"phone_enc"}, {}},
     {"notify_outbox", {"phone_enc", "body_enc"}, {}},
+    {"user_totp", {"secret_enc", "pending_enc"}, {}},
 };
 
-// Columns named like secrets that are NOT under the field key: password hashes (Argon2id),
-// session token digests and the audit chain (plain SHA-256).
-const std::set<std::string> kUnkeyed = {"users.password_hash", "sessions.token_hash", "audit_log.prev_hash"};
+// Columns named like secrets that are NOT under the field key: password hashes (Argon2id, current
+// and history), session token digests, recovery-code digests and the audit chain (plain SHA-256).
+const std::set<std::string> kUnkeyed = {"users.password_hash", "sessions.token_hash", "audit_log.prev_hash",
+                                        "password_history.password_hash", "totp_recovery_codes.code_hash"};
 
 bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;

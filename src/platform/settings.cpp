@@ -34,6 +34,13 @@ struct PlatformDefaults {
     add("auth.max_failures_per_ip", "同一地址登录失败上限", "在锁定时长内同一网络地址登录失败达到该次数后暂时锁定", 20, 1, 1000);
     add("auth.lockout_minutes", "登录锁定时长（分钟）", "登录失败次数达到上限后的锁定时长，也是计数窗口", 15, 1, 1440);
     add("auth.session_hours", "会话有效期（小时）", "登录后多长时间需要重新登录", 12, 1, 720);
+    add("auth.idle_minutes", "无操作自动退出（分钟）", "会话超过该时长未使用即失效，需重新登录（另有会话有效期上限）", 30, 1, 1440);
+    add("auth.password_history", "不得重复使用的近期密码数", "修改或重置密码时，新密码不得与最近这么多次使用过的密码（含当前密码）相同；0 为不限制", 5, 0, 24);
+    registry()["auth.totp_required"] =
+        Definition{"auth.totp_required", "区、街道工作人员须启用两步验证",
+                   "开启后，区委组织部和街道（乡镇）党（工）委账号登录时除密码外还须输入验证器（TOTP）动态验证码；"
+                   "未绑定的账号在下次登录时先完成绑定（等保2.0三级 身份鉴别）",
+                   Type::Bool, true, 0, 1};
   }
 };
 PlatformDefaults platformDefaults;

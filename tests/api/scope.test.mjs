@@ -226,6 +226,38 @@ const HANDLERS = {
     assertDenied('deactivate jd02', await jd01.post(`/api/users/${S2.user.id}/active`, { active: false }), new Set(['id']));
     assert.equal((await jd02.get('/api/auth/me')).status, 200, 'jd02 still active');
   },
+  // Account protections (docs/accounts.md): the caller's own, whatever ids a body carries.
+  'GET /api/auth/totp': async () => assertNoLeak('totp status', await jd01.get(`/api/auth/totp?userId=${S2.user.id}`)),
+  'POST /api/auth/totp/setup': async () => {
+    const r = await jd01.post('/api/auth/totp/setup', { userId: S2.user.id, username: S2.user.username });
+    assertNoLeak('totp setup', r);
+    if (r.status === 200) assert.ok(r.json.uri.includes(':jd01?'), r.json.uri);
+  },
+  'POST /api/auth/totp/confirm': async () => {
+    const r = await jd01.post('/api/auth/totp/confirm', { code: '000000', userId: S2.user.id });
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.field, 'code');
+  },
+  'POST /api/auth/totp/recovery-codes': async () => {
+    const r = await jd01.post('/api/auth/totp/recovery-codes', { code: '000000', userId: S2.user.id });
+    assert.equal(r.status, 400, r.text);
+  },
+  'POST /api/auth/sessions/end-all': async () => {
+    const other = await loginAs(srv.url, 'jd01');
+    const r = await other.post('/api/auth/sessions/end-all', { userId: S2.user.id, username: S2.user.username });
+    assert.equal(r.status, 200, r.text);
+    assert.equal((await jd02.get('/api/auth/me')).status, 200, 'jd02 keeps its session');
+    jd01 = await loginAs(srv.url, 'jd01'); // jd01's own sessions all ended
+  },
+  'GET /api/auth/sign-ins': async () => assertNoLeak('sign-ins', await jd01.get(`/api/auth/sign-ins?userId=${S2.user.id}`)),
+  'POST /api/users/:id/totp/reset': async () =>
+    assertDenied('reset jd02 second factor', await jd01.post(`/api/users/${S2.user.id}/totp/reset`, {}), new Set(['id'])),
+  'POST /api/users/:id/sessions/end': async () => {
+    assertDenied('end jd02 sessions', await jd01.post(`/api/users/${S2.user.id}/sessions/end`, {}), new Set(['id']));
+    assert.equal((await jd02.get('/api/auth/me')).status, 200, 'jd02 keeps its session');
+  },
+  'GET /api/users/:id/sign-ins': async () =>
+    assertDenied('jd02 sign-ins', await jd01.get(`/api/users/${S2.user.id}/sign-ins`), new Set(['id'])),
 
   'GET /api/jobs/:id': async () => {
     assertDenied('jd02 job', await jd01.get(`/api/jobs/${S2.jobId}`));

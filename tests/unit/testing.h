@@ -19,6 +19,7 @@
 #include "modules/orgs/orgs.h"
 #include "platform/auth.h"
 #include "platform/audit.h"
+#include "platform/settings.h"
 #include "store/db.h"
 
 namespace zg::testing {
@@ -57,6 +58,8 @@ class TestApp {
     auto c = db->acquire();
     store::Transaction tx(*c);
     auth::createUser(*c, auth::Actor::system(), "admin", "管理员", auth::Role::DistrictStaff, 1, "Admin1234");
+    // Module tests sign in with the password alone; accounts_test turns two-step sign-in on.
+    settings::set(*c, auth::Actor::system(), "auth.totp_required", false);
     tx.commit();
   }
   ~TestApp() {

@@ -16,6 +16,7 @@
 #include "platform/audit.h"
 #include "platform/jobs.h"
 #include "platform/tabular.h"
+#include "platform/settings.h"
 
 namespace zg::members {
 namespace {
@@ -549,6 +550,7 @@ class MembersApiTest : public MembersTest {
     store::Transaction tx(*c);
     auth::createUser(*c, auth::Actor::system(), "jia", "甲街道管理员", auth::Role::Street, 2, "Passw0rd!");
     auth::createUser(*c, auth::Actor::system(), "grid", "网格长", auth::Role::GridLeader, 2, "Passw0rd!");
+    settings::set(*c, auth::Actor::system(), "auth.totp_required", false);  // password-only sign-in here
     tx.commit();
   }
   void TearDown() override { jobs.reset(); }

@@ -21,14 +21,27 @@ export interface User {
   orgId: number
   orgName: string
   active?: boolean
+  totpEnrolled?: boolean
   /** The member record this login belongs to (the page 我的), or null. */
   memberId?: number | null
 }
 
-export interface LoginAnswer {
-  user: User
-  csrfToken: string
+/** A TOTP secret being enrolled: base32 text, the otpauth:// URI and its QR code as a data: image. */
+export interface Enrolment {
+  step: 'enrol'
+  secret: string
+  uri: string
+  qr: string
 }
+
+/**
+ * The answer to a sign-in: signed in ("done"), or the password was right and the second factor
+ * is asked for ("code") or must be enrolled first ("enrol").
+ */
+export type LoginAnswer =
+  | { step: 'done'; user: User; csrfToken: string; recoveryCodes: string[]; usedRecoveryCode: boolean }
+  | { step: 'code' }
+  | Enrolment
 
 export interface MeAnswer {
   user: User

@@ -262,6 +262,24 @@ export const routes: RouteRecordRaw[] = [
         meta: { perm: Perm.UserManage, title: 'menu.users' },
       },
       {
+        path: 'security',
+        name: 'security',
+        component: () => import('@/views/security/index.vue'),
+        meta: { title: 'security.title' },
+      },
+      {
+        path: 'sign-ins',
+        name: 'sign-ins',
+        component: () => import('@/views/security/SignIns.vue'),
+        meta: { title: 'signIns.title' },
+      },
+      {
+        path: 'users/:id(\\d+)/sign-ins',
+        name: 'user-sign-ins',
+        component: () => import('@/views/security/SignIns.vue'),
+        meta: { perm: Perm.UserManage, title: 'signIns.titleUser' },
+      },
+      {
         path: '403',
         name: 'forbidden',
         component: () => import('@/views/error/Forbidden.vue'),
