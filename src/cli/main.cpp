@@ -23,6 +23,7 @@
 #include "app/demo_problems.h"
 #include "core/error.h"
 #include "http/http.h"
+#include "modules/dues/dues.h"
 #include "modules/members/members.h"
 #include "modules/orgs/orgs.h"
 #include "modules/problems/problems.h"
@@ -218,6 +219,7 @@ int main(int argc, char** argv) {
             auto db = g.open();
             auto c = db->acquire();
             members::registerRollup();
+            dues::registerRollup();
             if (what == "rebuild") {
               store::Transaction tx(*c);
               int64_t n = rollup::rebuild(*c);
