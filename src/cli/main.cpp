@@ -24,6 +24,7 @@
 #include "app/demo_problems.h"
 #include "core/error.h"
 #include "http/http.h"
+#include "modules/dues/dues.h"
 #include "modules/members/members.h"
 #include "modules/orgs/orgs.h"
 #include "modules/problems/problems.h"
@@ -229,6 +230,7 @@ int main(int argc, char** argv) {
             grid::registerFigures();  // each declares its roll-up source (migration 0015)
             visits::registerFigures();
             problems::registerFigures();
+            dues::registerRollup();
             if (what == "rebuild") {
               store::Transaction tx(*c);
               int64_t n = rollup::rebuild(*c);

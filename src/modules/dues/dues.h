@@ -100,5 +100,8 @@ boost::json::object memberLedger(store::Connection& c, const Scope& scope, int64
 // Figures 统计 (dues_figures.cpp): dues collected in the period (payments by date paid, on the
 // books of the branch they were paid in) and dues owed as of its last day. Idempotent.
 void registerFigures();
+// Declares the dues' live roll-up source (platform/rollup.h): the full recount of the
+// 'dues.paid.*' counts the triggers of migration 0016 keep. Called by registerFigures; idempotent.
+void registerRollup();
 
 }  // namespace zg::dues

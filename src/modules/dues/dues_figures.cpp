@@ -10,6 +10,8 @@
 #include "core/error.h"
 #include "modules/dues/dues.h"
 #include "modules/members/members.h"
+#include "platform/rollup.h"
+#include "platform/rollup_range.h"
 
 namespace zg::dues {
 
@@ -74,6 +76,65 @@ std::vector<Owing> owing(store::Connection& c, const Query& q) {
 
 bool inCell(const Owing& o, const std::string& cell) { return cell == "owing" || (cell == "flagged" && o.flagged); }
 
+// The cells of dues.collected: a payment is for the month it is paid in, an earlier month or a
+// later one (the key of its roll-up metric, migration 0016).
+std::vector<SqlCell> collectedCells() {
+  return {{"all", "已收缴", "1 = 1", {}},
+          {"current", "当月交纳", "d.month = substr(d.paid_on, 1, 7)", {}},
+          {"back", "补交往月", "d.month < substr(d.paid_on, 1, 7)", {}},
+          {"advance", "预交", "d.month > substr(d.paid_on, 1, 7)", {}}};
+}
+
+// Live roll-ups (docs/rollup.md): the whole months of the period come from org_counts
+// ('dues.paid.current|back|advance' and their '.fen' sums, keyed by the month of the payment date,
+// kept by triggers on dues_payments); only the partial months at the period's edges count the
+// payments themselves (the base set of the records, through the index dues_payments_books).
+figures::Figure rolledCollected(figures::Figure f) {
+  auto baseCells = f.cells;
+  f.cells = [baseCells](store::Connection& c, const Query& q) {
+    if (!rollup::enabled()) return baseCells(c, q);
+    Date a = q.from.day == 1 ? q.from : addMonths(Date{q.from.year, q.from.month, 1}, 1);  // first whole month
+    Date b{q.to.year, q.to.month, 1};  // end of the last whole month
+    if (!(a < b)) return baseCells(c, q);  // no whole month: the payments of a few days
+    std::vector<figures::Cell> out;
+    for (auto& d : collectedCells()) out.push_back({d.key, d.label, 0, 0});
+    auto add = [&](const std::string& key, int64_t count, int64_t fen) {
+      for (auto& cell : out)
+        if (cell.key == key || cell.key == "all") {
+          cell.count += count;
+          *cell.amountFen += fen;
+        }
+    };
+    std::vector<std::string> metrics;
+    for (const char* k : {"current", "back", "advance"}) {
+      metrics.push_back(std::string("dues.paid.") + k);
+      metrics.push_back(std::string("dues.paid.") + k + ".fen");
+    }
+    auto counts = rollup::subtreeRange(c, q.scope, metrics, monthText(monthOf(a)), monthText(monthOf(b)));
+    for (const char* k : {"current", "back", "advance"}) {
+      std::string m = std::string("dues.paid.") + k;
+      int64_t n = 0, fen = 0;
+      if (auto it = counts.find(m); it != counts.end())
+        for (auto& [_, v] : it->second) n += v;
+      if (auto it = counts.find(m + ".fen"); it != counts.end())
+        for (auto& [_, v] : it->second) fen += v;
+      add(k, n, fen);
+    }
+    auto edge = [&](const Date& from, const Date& to) {
+      if (!(from < to)) return;
+      Query e = q;
+      e.from = from;
+      e.to = to;
+      for (auto& cell : baseCells(c, e))
+        if (cell.key != "all") add(cell.key, cell.count, cell.amountFen.value_or(0));
+    };
+    edge(q.from, a);
+    edge(b, q.to);
+    return out;
+  };
+  return f;
+}
+
 }  // namespace
 
 void registerFigures() {
@@ -86,13 +147,7 @@ void registerFigures() {
     // records look up names one row at a time.
     return "FROM dues_payments d WHERE " + w + " AND d.paid_on >= ? AND d.paid_on < ?";
   };
-  s.cells = [](store::Connection&, const Query&) {
-    return std::vector<SqlCell>{
-        {"all", "已收缴", "1 = 1", {}},
-        {"current", "当月交纳", "d.month = substr(d.paid_on, 1, 7)", {}},
-        {"back", "补交往月", "d.month < substr(d.paid_on, 1, 7)", {}},
-        {"advance", "预交", "d.month > substr(d.paid_on, 1, 7)", {}}};
-  };
+  s.cells = [](store::Connection&, const Query&) { return collectedCells(); };
   s.select = [](const Query&, Params&) {
     return std::string(
         "d.id, (SELECT m.name FROM members m WHERE m.id = d.member_id), (SELECT o.name FROM orgs o WHERE o.path = "
@@ -102,7 +157,8 @@ void registerFigures() {
                {"paidOn", "交纳日期", ""},    {"amountFen", "金额（元）", "money"}, {"method", "交纳方式", ""}};
   s.orderBy = "d.paid_on, d.id";
   s.amount = "d.amount_fen";
-  figures::define(figures::sqlFigure("dues.collected", kGroup, "党费收缴", 300, std::move(s)));
+  registerRollup();
+  figures::define(rolledCollected(figures::sqlFigure("dues.collected", kGroup, "党费收缴", 300, std::move(s))));
 
   figures::Figure f;
   f.key = "dues.owed";
@@ -144,6 +200,10 @@ void registerFigures() {
     return rec;
   };
   figures::define(std::move(f));
+}
+
+void registerRollup() {
+  rollup::define({"dues", "SELECT org_id, metric, k, SUM(n) FROM rollup_dues_keys GROUP BY org_id, metric, k"});
 }
 
 }  // namespace zg::dues

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,44 @@ std::vector<int> bandTops(store::Connection& c) {
 // Born on or before this day ⇔ aged at least `years` on `on`.
 std::string bornBy(const Date& on, int years) { return addMonths(on, -12 * years).iso(); }
 
+// One age band on a day: born after `after` (exclusive) and on or before `by` (inclusive); an
+// empty bound is open. The last band is the unknown birth dates.
+struct Band {
+  std::string key, label, after, by;
+  bool unknown = false;
+};
+std::vector<Band> ageBands(store::Connection& c, const Date& on) {
+  std::vector<int> tops = bandTops(c);
+  std::vector<Band> v;
+  int low = 0;  // the band's lowest age
+  for (int top : tops) {
+    // aged ≥ low and < top + 1
+    if (low == 0)
+      v.push_back({"le" + std::to_string(top), "≤" + std::to_string(top) + "岁", bornBy(on, top + 1), ""});
+    else
+      v.push_back({std::to_string(low) + "-" + std::to_string(top),
+                   std::to_string(low) + "–" + std::to_string(top) + "岁", bornBy(on, top + 1), bornBy(on, low)});
+    low = top + 1;
+  }
+  v.push_back({"gt" + std::to_string(tops.back()), ">" + std::to_string(tops.back()) + "岁", "", bornBy(on, low)});
+  v.push_back({"unknown", "出生日期不详", "", "", true});
+  return v;
+}
+std::vector<SqlCell> ageCells(store::Connection& c, const Query& q) {
+  std::vector<SqlCell> v;
+  for (auto& b : ageBands(c, q.asOf())) {
+    if (b.unknown)
+      v.push_back({b.key, b.label, "m.birth_date IS NULL", {}});
+    else if (b.by.empty())
+      v.push_back({b.key, b.label, "m.birth_date > ?", {b.after}});
+    else if (b.after.empty())
+      v.push_back({b.key, b.label, "m.birth_date <= ?", {b.by}});
+    else
+      v.push_back({b.key, b.label, "(m.birth_date <= ? AND m.birth_date > ?)", {b.by, b.after}});
+  }
+  return v;
+}
+
 // ---- Live roll-ups (docs/rollup.md) -------------------------------------------------------------
 // As of today, the cells of by_category, by_status, by_education and by_joining_decade come from
 // org_counts (migration 0014: each organization's own counts of its open placements, kept by
@@ -129,9 +168,10 @@ void correctForDates(store::Connection& c, const Query& q, rollup::Counts& count
   }
 }
 
-// How many of `ids` (distinct members) are placed in the subtree on q.asOf().
-int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int64_t>& ids) {
-  int64_t n = 0;
+// The placements in the subtree covering q.asOf() among `ids` (distinct members): one member id
+// per placement, as the base tables' join counts them.
+std::vector<int64_t> placedRows(store::Connection& c, const Query& q, const std::vector<int64_t>& ids) {
+  std::vector<int64_t> out;
   std::string d = q.asOf().iso();
   for (size_t i = 0; i < ids.size(); i += 500) {
     Params p;
@@ -143,12 +183,17 @@ int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int6
     p.emplace_back(d);
     p.emplace_back(d);
     std::string w = q.scope.where("o.path", p);
-    auto v = c.scalar("SELECT COUNT(*) FROM member_placements pl JOIN orgs o ON o.id = pl.org_id WHERE pl.member_id IN (" +
-                          in + ") AND pl.from_date <= ? AND (pl.to_date IS NULL OR pl.to_date > ?) AND " + w,
-                      p);
-    n += v ? v->asInt() : 0;
+    auto r = c.query("SELECT pl.member_id FROM member_placements pl JOIN orgs o ON o.id = pl.org_id WHERE pl.member_id IN (" +
+                         in + ") AND pl.from_date <= ? AND (pl.to_date IS NULL OR pl.to_date > ?) AND " + w,
+                     p);
+    for (auto row : r) out.push_back(row.i64(0));
   }
-  return n;
+  return out;
+}
+
+// How many of `ids` (distinct members) are placed in the subtree on q.asOf().
+int64_t placedAmong(store::Connection& c, const Query& q, const std::vector<int64_t>& ids) {
+  return static_cast<int64_t>(placedRows(c, q, ids).size());
 }
 
 // Members placed in the subtree on q.asOf() among those `cond` selects — a condition on members
@@ -223,6 +268,54 @@ int64_t rolledCount(const std::string& figure, const std::string& cell, const To
   return g("members.decade", cell);  // by_joining_decade: the cell keys are the decade keys
 }
 
+// The age bands as of today from 'members.birth' (k = the birth month, migration 0016). A band
+// edge "born on or before X" splits only X's month: every other month lies wholly inside one band
+// and is read from the roll-ups; the edge months (one per edge, a few dozen members each) are
+// counted from the members born in them (index members_birth) that are placed in the subtree.
+figures::Figure rolledAge(figures::Figure f) {
+  auto baseCells = f.cells;
+  f.cells = [baseCells](store::Connection& c, const Query& q) {
+    if (!useRollup(q)) return baseCells(c, q);
+    auto bands = ageBands(c, q.asOf());
+    std::vector<figures::Cell> out;
+    for (auto& b : bands) out.push_back({b.key, b.label, 0, std::nullopt});
+    std::set<std::string> edges;  // 'YYYY-MM'
+    for (auto& b : bands)
+      for (auto* x : {&b.after, &b.by})
+        if (!x->empty()) edges.insert(x->substr(0, 7));
+    // Where a birth date (or a whole month, compared by its 'YYYY-MM' prefix) falls.
+    auto bandOf = [&](const std::string& born) -> size_t {
+      for (size_t i = 0; i < bands.size(); ++i) {
+        auto& b = bands[i];
+        if (b.unknown) continue;
+        bool afterOk = b.after.empty() || born > b.after.substr(0, born.size());
+        bool byOk = b.by.empty() || born <= b.by.substr(0, born.size());
+        if (afterOk && byOk) return i;
+      }
+      return bands.size() - 1;
+    };
+    rollup::Counts counts = rollup::subtree(c, q.scope, {"members.birth"});
+    correctForDates(c, q, counts);
+    for (auto& [k, n] : counts["members.birth"]) {
+      if (k.empty()) out.back().count += n;
+      else if (!edges.count(k)) out[bandOf(k)].count += n;
+    }
+    for (auto& month : edges) {
+      Date first{std::stoi(month.substr(0, 4)), std::stoi(month.substr(5, 2)), 1};
+      std::map<int64_t, std::string> born;
+      std::vector<int64_t> ids;
+      for (auto row : c.query("SELECT id, birth_date FROM members WHERE birth_date >= ? AND birth_date < ?",
+                              {first.iso(), addMonths(first, 1).iso()})) {
+        born[row.i64(0)] = row.text(1);
+        ids.push_back(row.i64(0));
+      }
+      for (int64_t id : placedRows(c, q, ids)) ++out[bandOf(born[id])].count;
+    }
+    return out;
+  };
+  return f;
+}
+
 // A figure whose cells as of today come from the roll-ups; other dates from the base tables.
 figures::Figure rolled(figures::Figure f, std::function<std::vector<SqlCell>(store::Connection&, const Query&)> defs,
                        bool dropEmpty) {
@@ -285,28 +378,7 @@ void registerFigures() {
       figures::sqlFigure("members.by_status", kGroup, "按党员状态", 110, spec(byStatus, false, false)), byStatus,
       false));
 
-  figures::define(figures::sqlFigure(
-      "members.by_age", kGroup, "按年龄段", 120, spec([](store::Connection& c, const Query& q) {
-        Date on = q.asOf();
-        std::vector<int> tops = bandTops(c);
-        std::vector<SqlCell> v;
-        int low = 0;  // the band's lowest age
-        for (int top : tops) {
-          std::string label = low == 0 ? "≤" + std::to_string(top) + "岁"
-                                       : std::to_string(low) + "–" + std::to_string(top) + "岁";
-          // aged ≥ low and < top + 1
-          if (low == 0)
-            v.push_back({"le" + std::to_string(top), label, "m.birth_date > ?", {bornBy(on, top + 1)}});
-          else
-            v.push_back({std::to_string(low) + "-" + std::to_string(top), label,
-                         "(m.birth_date <= ? AND m.birth_date > ?)", {bornBy(on, low), bornBy(on, top + 1)}});
-          low = top + 1;
-        }
-        v.push_back({"gt" + std::to_string(tops.back()), ">" + std::to_string(tops.back()) + "岁",
-                     "m.birth_date <= ?", {bornBy(on, low)}});
-        v.push_back({"unknown", "出生日期不详", "m.birth_date IS NULL", {}});
-        return v;
-      })));
+  figures::define(rolledAge(figures::sqlFigure("members.by_age", kGroup, "按年龄段", 120, spec(ageCells))));
 
   Defs byEducation = [](store::Connection&, const Query&) {
     std::vector<SqlCell> v;

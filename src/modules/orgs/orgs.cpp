@@ -162,6 +162,11 @@ void reparent(Connection& c, const Org& o, const Org& parent) {
   Params q{newPath, static_cast<int64_t>(o.path.size() + 1)};
   std::string w2 = sub.where("org_path", q);
   c.exec("UPDATE members SET org_path = ? || substr(org_path, ?) WHERE " + w2, q);
+  // Dues paid keep the branch they were paid in (dues_payments.org_path): the branch moved, so its
+  // books follow it, as the dues roll-ups keyed by the branch do (migration 0016).
+  Params q3{newPath, static_cast<int64_t>(o.path.size() + 1)};
+  std::string w3 = sub.where("org_path", q3);
+  c.exec("UPDATE dues_payments SET org_path = ? || substr(org_path, ?) WHERE " + w3, q3);
   c.exec("UPDATE orgs SET parent_id = ?, version = version + 1, updated_at = ? WHERE id = ?", {parent.id, nowIso(), o.id});
 }
 
