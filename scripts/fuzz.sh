@@ -44,9 +44,10 @@ CRASH_DIR=${FUZZ_CRASH_DIR:-$ROOT/$BUILD/crashes}
 # Build (configure once; ninja is incremental and ccache shares objects between clones).
 start=$SECONDS
 if [ ! -f "$BUILD/build.ninja" ]; then
+  mkdir -p "$BUILD"
   if ! CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja -DZUGONG_FUZZ=ON \
-       -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD.cmake.log" 2>&1; then
-    tail -n 40 "$BUILD.cmake.log"
+       -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$BUILD/cmake.log" 2>&1; then
+    tail -n 40 "$BUILD/cmake.log"
     echo "fuzz: build failed (cmake), 0 ok"
     exit 2
   fi
