@@ -8,6 +8,8 @@
 #      from ctest) and handed to the API tests as ZUGONG_TEST_DB_URL
 #   3. configure + build with Ninja in build/, and the web app (npm run build in web/)
 #   4. CTest (unit tests; the store/demo tests run on SQLite and, through ZUGONG_TEST_PG, on PG)
+#      then fuzzing: scripts/fuzz.sh builds build-fuzz (clang, ASan + UBSan) and runs every
+#      libFuzzer target for ZUGONG_FUZZ_SECONDS seconds from its corpus (default 0 = skipped for now)
 #   5. API tests (node --test, tests/api) on SQLite, then on PostgreSQL
 #   6. end-to-end tests (tests/e2e, playwright-core driving /usr/bin/chromium)
 # Prints a summary; the very last line is exactly "N passed, M failed". Exit status is non-zero
@@ -143,6 +145,22 @@ if [ -n "$line" ]; then
   fi
 else
   record ctest 0 1 "ctest gave no result (exit $ctest_rc)"
+fi
+
+# ---------------------------------------------------------------------------------------------
+# 4b. Fuzzing, bounded: each target counts as one passed or failed test. Crashing inputs are kept
+# in $LOGS/fuzz-crashes/<target>/ (add one to fuzz/corpus/<target>/ with the fix).
+FUZZ_SECONDS=${ZUGONG_FUZZ_SECONDS:-0}  # 0 until the ASan+UBSan build is measured in CI time (docs/security.md §4)
+if [ "$FUZZ_SECONDS" != 0 ]; then
+  log "fuzz (${FUZZ_SECONDS} s per target)"
+  FUZZ_CRASH_DIR="$ROOT/$LOGS/fuzz-crashes" bash scripts/fuzz.sh "$FUZZ_SECONDS" >"$LOGS/fuzz.log" 2>&1
+  grep -E '^(fuzz|    )' "$LOGS/fuzz.log" | head -n 80
+  line=$(grep -E '^fuzz: [0-9]+ ok, [0-9]+ crashed$' "$LOGS/fuzz.log" | tail -n 1)
+  if [ -n "$line" ]; then
+    record fuzz "$(awk '{print $2}' <<<"$line")" "$(awk '{print $4}' <<<"$line")" "(${FUZZ_SECONDS} s per target)"
+  else
+    record fuzz 0 1 "scripts/fuzz.sh gave no result (see $LOGS/fuzz.log)"
+  fi
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <minizip/zip.h>
 #include <unicode/ucnv.h>
+#include <zlib.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -201,6 +202,94 @@ TEST(Xlsx, GarbageIsAFileError) {
                             "<worksheet><sheetData><row><c t=\"s\"><v>5</v></c></row></sheetData>"
                             "</worksheet>"}}),
                   true);  // shared string out of range
+}
+
+// A zip whose parts are raw deflate streams with the sizes and CRCs we choose (minizip raw
+// mode), to build bombs and lying headers.
+struct RawPart {
+  std::string deflated;
+  uint64_t declaredSize;
+  uint32_t crc;
+};
+std::string makeRawZip(const std::map<std::string, RawPart>& parts) {
+  std::string path = (std::filesystem::temp_directory_path() / "zg-tabular-test-XXXXXX").string();
+  int fd = mkstemp(path.data());
+  EXPECT_GE(fd, 0);
+  close(fd);
+  zipFile zf = zipOpen64(path.c_str(), APPEND_STATUS_CREATE);
+  for (const auto& [name, p] : parts) {
+    zip_fileinfo info{};
+    EXPECT_EQ(zipOpenNewFileInZip2_64(zf, name.c_str(), &info, nullptr, 0, nullptr, 0, nullptr, Z_DEFLATED,
+                                      Z_DEFAULT_COMPRESSION, 1, 1),
+              ZIP_OK);
+    EXPECT_EQ(zipWriteInFileInZip(zf, p.deflated.data(), static_cast<unsigned>(p.deflated.size())), ZIP_OK);
+    EXPECT_EQ(zipCloseFileInZipRaw64(zf, p.declaredSize, p.crc), ZIP_OK);
+  }
+  EXPECT_EQ(zipClose(zf, nullptr), ZIP_OK);
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(path);
+  return bytes;
+}
+
+// `mib` MiB of 'A' as a raw deflate stream of a few KB: one MiB deflated with a sync flush
+// (byte-aligned, not final) repeated, then an empty final block.
+std::string deflateBomb(size_t mib) {
+  auto deflateRaw = [](const std::string& in, int flush) {
+    z_stream z{};
+    EXPECT_EQ(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    std::string out(in.size() / 100 + 1024, '\0');
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    z.avail_in = static_cast<uInt>(in.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    EXPECT_NE(deflate(&z, flush), Z_STREAM_ERROR);
+    out.resize(out.size() - z.avail_out);
+    deflateEnd(&z);
+    return out;
+  };
+  std::string one = deflateRaw(std::string(1024 * 1024, 'A'), Z_SYNC_FLUSH);
+  std::string out;
+  for (size_t i = 0; i < mib; ++i) out += one;
+  return out + deflateRaw("", Z_FINISH);
+}
+// The CRC-32 of `mib` MiB of 'A' (what the bomb inflates to).
+uint32_t crcOfBomb(size_t mib) {
+  std::string one(1024 * 1024, 'A');
+  uLong crc = crc32(0L, Z_NULL, 0);
+  for (size_t i = 0; i < mib; ++i) crc = crc32(crc, reinterpret_cast<const Bytef*>(one.data()), one.size());
+  return static_cast<uint32_t>(crc);
+}
+
+TEST(Xlsx, ZipBombsAreRefusedWithoutInflatingThem) {
+  auto expectTooBig = [](const std::string& bytes) {
+    try {
+      readXlsx(bytes);
+      ADD_FAILURE() << "no error";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+      EXPECT_EQ(e.field(), "file");
+      EXPECT_NE(e.message().find("过大"), std::string::npos) << e.message();
+    }
+  };
+  const uint64_t mib = 1024 * 1024;
+  // An honest header over the budget: refused before inflating anything.
+  expectTooBig(makeRawZip({{"xl/worksheets/sheet1.xml", {deflateBomb(300), 300 * mib, 0}}}));
+  // Two parts under the budget each, over it together (shared strings + worksheet).
+  expectTooBig(makeRawZip({{"xl/sharedStrings.xml", {deflateBomb(150), 150 * mib, crcOfBomb(150)}},
+                           {"xl/worksheets/sheet1.xml", {deflateBomb(150), 150 * mib, crcOfBomb(150)}}}));
+  // Headers that lie: 200 MiB claimed for nothing (the old reader allocated the claim up front)
+  // and 4 KiB claimed for 300 MiB (only the claimed 4 KiB are inflated). Either an empty sheet
+  // or a file error; nothing more.
+  auto expectHarmless = [](const std::string& bytes) {
+    try {
+      EXPECT_TRUE(readXlsx(bytes).rows.empty());
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::Invalid);
+    }
+  };
+  expectHarmless(makeRawZip({{"xl/worksheets/sheet1.xml", {deflateBomb(0), 200 * mib, 0}}}));
+  expectHarmless(makeRawZip({{"xl/worksheets/sheet1.xml", {deflateBomb(300), 4096, 0}}}));
 }
 
 // A workbook as other programs write it, built part by part.
