@@ -504,6 +504,7 @@ TEST_F(MembersTest, ImportRefusesDuplicatesInsideTheFileAndAgainstTheRegistry) {
 // database, with the organization's name.
 TEST_F(MembersTest, ImportAuditsEachMemberAsCreateDoes) {
   auto r = row("张三", makeId("19800101", "001"), "正式党员", "第二党支部");
+  r.resize(20);  // every column of the form
   r[2] = "回族";
   r[5] = "大学本科";
   r[11] = "13800138000";
