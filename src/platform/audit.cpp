@@ -1,4 +1,5 @@
 #include "platform/audit.h"
+#include "platform/audit_bulk.h"
 
 #include "core/error.h"
 #include "platform/crypto.h"
@@ -35,25 +36,65 @@ std::string chainHash(const std::string& prev, int64_t id, const std::string& at
 }
 }  // namespace
 
-void record(store::Connection& c, const auth::Actor& actor, const Entry& e) {
-  if (!c.inTransaction()) throw Error::internal("audit::record outside a transaction");
+namespace {
+constexpr const char* kColumns[] = {"id",        "logged_at", "actor_id",  "actor_name", "ip",
+                                    "action",    "entity",    "entity_id", "org_path",   "summary",
+                                    "before_json", "after_json", "prev_hash", "hash"};
+
+// The chain's end inside the caller's transaction (serialized: SQLite holds the write lock;
+// PostgreSQL takes an advisory transaction lock), and the rows that extend it.
+struct Chain {
+  int64_t lastId = 0;
+  std::string lastHash = kGenesis;
+};
+Chain chainEnd(store::Connection& c, const char* caller) {
+  if (!c.inTransaction()) throw Error::internal(std::string(caller) + " outside a transaction");
   if (c.dialect() == store::Dialect::Postgres) c.query("SELECT pg_advisory_xact_lock(7270001)");
   auto last = c.query("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1");
-  int64_t id = last.empty() ? 1 : last.front().i64(0) + 1;
-  std::string prev = last.empty() ? kGenesis : last.front().text(1);
-  std::string at = nowIso();
+  Chain ch;
+  if (!last.empty()) {
+    ch.lastId = last.front().i64(0);
+    ch.lastHash = last.front().text(1);
+  }
+  return ch;
+}
+
+// Appends `e` to the chain: the row's values in kColumns' order.
+std::vector<store::Value> link(Chain& ch, const auth::Actor& actor, const std::string& at, const Entry& e) {
+  int64_t id = ch.lastId + 1;
   std::string before = e.before.is_null() ? "" : boost::json::serialize(e.before);
   std::string after = e.after.is_null() ? "" : boost::json::serialize(e.after);
   std::optional<int64_t> actorId;
   if (actor.userId) actorId = actor.userId;
-  std::string hash = chainHash(prev, id, at, actorId, actor.name, actor.ip, e.action, e.entity, e.entityId,
+  std::string hash = chainHash(ch.lastHash, id, at, actorId, actor.name, actor.ip, e.action, e.entity, e.entityId,
                                e.orgPath, e.summary, before, after);
-  c.exec(
-      "INSERT INTO audit_log(id, logged_at, actor_id, actor_name, ip, action, entity, entity_id, org_path, summary, "
-      "before_json, after_json, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      {id, at, actorId, actor.name, actor.ip, e.action, e.entity, e.entityId, e.orgPath, e.summary,
-       before.empty() ? store::Value() : store::Value(before), after.empty() ? store::Value() : store::Value(after),
-       prev, hash});
+  std::vector<store::Value> row{id, at, actorId, actor.name, actor.ip, e.action, e.entity, e.entityId, e.orgPath,
+                                e.summary, before.empty() ? store::Value() : store::Value(std::move(before)),
+                                after.empty() ? store::Value() : store::Value(std::move(after)), ch.lastHash, hash};
+  ch.lastId = id;
+  ch.lastHash = std::move(hash);
+  return row;
+}
+}  // namespace
+
+void record(store::Connection& c, const auth::Actor& actor, const Entry& e) {
+  Chain ch = chainEnd(c, "audit::record");
+  std::string cols, marks;
+  for (const char* col : kColumns) {
+    cols += (cols.empty() ? "" : ", ") + std::string(col);
+    marks += marks.empty() ? "?" : ",?";
+  }
+  c.exec("INSERT INTO audit_log(" + cols + ") VALUES (" + marks + ")", link(ch, actor, nowIso(), e));
+}
+
+void recordMany(store::Connection& c, const auth::Actor& actor, const std::vector<Entry>& entries) {
+  if (entries.empty()) return;
+  Chain ch = chainEnd(c, "audit::recordMany");
+  std::string at = nowIso();
+  std::vector<std::vector<store::Value>> rows;
+  rows.reserve(entries.size());
+  for (const auto& e : entries) rows.push_back(link(ch, actor, at, e));
+  c.bulkInsert("audit_log", std::vector<std::string>(std::begin(kColumns), std::end(kColumns)), rows);
 }
 
 VerifyResult verify(store::Connection& c) {

@@ -130,36 +130,82 @@ Outcome run(store::Database& db, const auth::Context& ctx, const Spec& spec, con
     }
     out.badFileId = storeFile(c, spec.label + "导入错误行.xlsx", tabular::writeXlsx(bad), ctx.user.orgPath, ctx.user.id);
   };
+  auto reject = [&](size_t r, const Row& row, const Error& e) {
+    if (e.kind() == ErrorKind::Internal) spdlog::error("import row {}: {}", row.number, e.internalMessage());
+    ++out.bad;
+    std::string column;
+    for (auto& col : spec.columns)
+      if (col.key == e.field()) column = col.header;
+    std::string message = e.kind() == ErrorKind::Internal ? "该行无法保存" : e.message();
+    if (out.errors.size() < 5000) out.errors.push_back({row.number, e.field(), column, message});
+    badRows.push_back(r);
+    badReasons.push_back((column.empty() ? "" : column + "：") + message);
+  };
+  // SQLite: a large batch touches pages of every index of its tables all over; with the default
+  // 2 MB page cache the transaction spills them to the WAL and writes the same pages again and
+  // again. A larger cache for this connection while the import runs (pages are only taken as
+  // used; the pool's other connections keep theirs).
+  struct CacheSize {
+    store::Connection& c;
+    std::optional<store::Value> old;
+    CacheSize(store::Connection& c, bool grow) : c(c) {
+      if (!grow || c.dialect() != store::Dialect::Sqlite) return;
+      old = c.scalar("PRAGMA cache_size");
+      c.exec("PRAGMA cache_size = -131072");  // 128 MiB
+    }
+    ~CacheSize() {
+      try {
+        if (old) c.exec("PRAGMA cache_size = " + std::to_string(old->asInt()));
+      } catch (...) {
+      }
+    }
+  } cacheSize(c, spec.batch && mode != Mode::DryRun && dataRows.size() >= 1000);
   {
     store::Transaction tx(c);
+    std::unique_ptr<Batch> batch = spec.batch ? spec.batch(c, ctx) : nullptr;
+    auto willCommit = [&] { return mode == Mode::KeepGood || (mode == Mode::AllOrNothing && out.bad == 0); };
+    constexpr size_t kChunk = 10000;
+    size_t kept = 0;  // rows the batch holds unwritten
     for (size_t i = 0; i < dataRows.size(); ++i) {
       size_t r = dataRows[i];
       Row row;
       row.number = static_cast<int>(r + 1);
       for (size_t col = 0; col < sheet.rows[r].size() && col < colOf.size(); ++col)
         if (colOf[col] >= 0) row.cells[spec.columns[colOf[col]].key] = trim(sheet.rows[r][col]);
-      c.exec("SAVEPOINT import_row");
-      try {
-        spec.apply(c, ctx, row);
-        c.exec("RELEASE SAVEPOINT import_row");
-        ++out.good;
-      } catch (const Error& e) {
-        c.exec("ROLLBACK TO SAVEPOINT import_row");
-        c.exec("RELEASE SAVEPOINT import_row");
-        if (e.kind() == ErrorKind::Internal) spdlog::error("import row {}: {}", row.number, e.internalMessage());
-        ++out.bad;
-        std::string column;
-        for (auto& col : spec.columns)
-          if (col.key == e.field()) column = col.header;
-        std::string message = e.kind() == ErrorKind::Internal ? "该行无法保存" : e.message();
-        if (out.errors.size() < 5000) out.errors.push_back({row.number, e.field(), column, message});
-        badRows.push_back(r);
-        badReasons.push_back((column.empty() ? "" : column + "：") + message);
+      if (batch) {
+        try {
+          batch->add(row);
+          ++out.good;
+          ++kept;
+        } catch (const Error& e) {
+          reject(r, row, e);
+        }
+        if (!willCommit() && kept > 0) {
+          batch->discard();  // a dry run, or a failed all-or-nothing import: validate, keep nothing
+          kept = 0;
+        } else if (kept >= kChunk) {
+          batch->write();  // bounded memory; undone with the transaction if a later row fails
+          kept = 0;
+        }
+      } else {
+        c.exec("SAVEPOINT import_row");
+        try {
+          spec.apply(c, ctx, row);
+          c.exec("RELEASE SAVEPOINT import_row");
+          ++out.good;
+        } catch (const Error& e) {
+          c.exec("ROLLBACK TO SAVEPOINT import_row");
+          c.exec("RELEASE SAVEPOINT import_row");
+          reject(r, row, e);
+        }
       }
       if (progress) progress->processed = static_cast<int64_t>(i + 1);
     }
-    bool commit = mode == Mode::KeepGood || (mode == Mode::AllOrNothing && out.bad == 0);
-    if (commit && out.good > 0) {
+    if (willCommit() && out.good > 0) {
+      // The rows were validated against the database inside this transaction (SQLite holds the
+      // write lock; on PostgreSQL a concurrent insert of the same ID number fails the unique
+      // index here and rolls the whole import back with the error).
+      if (batch) batch->write();
       // Everything the import leaves behind — its rows, the bad-rows file and the job marked
       // done with this outcome — in one commit: a crash before it leaves none of them.
       storeBadFile();
@@ -171,7 +217,10 @@ Outcome run(store::Database& db, const auth::Context& ctx, const Spec& spec, con
   }
   if (out.committed && out.good >= 1000) {
     // A large load changes the data's shape; fresh statistics keep the planners' choices good.
-    c.exec("ANALYZE");
+    // Only the tables the import wrote when the spec names them (a whole district's database
+    // takes seconds to analyze, more than the import itself).
+    if (spec.tables.empty()) c.exec("ANALYZE");
+    for (const auto& t : spec.tables) c.exec("ANALYZE " + t);
   }
   if (!out.committed && !badRows.empty()) {  // a rejected import: only the file to fix
     store::Transaction tx(c);

@@ -2,11 +2,14 @@
 // run that lists every bad row with its reason, then all-or-nothing or keep-the-good-rows,
 // with the bad rows returned as a file to fix. A module supplies a Spec: its columns and a
 // function that validates one row and, when asked, writes it (audited) on the given
-// connection. The importer owns the transaction: a rejected import changes nothing.
+// connection — or, for large imports, a Batch that validates every row first in memory and
+// then writes the good ones at once. The importer owns the transaction: a rejected import
+// changes nothing.
 #pragma once
 #include <boost/json.hpp>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,13 +39,35 @@ struct Row {
   const std::string& operator[](const std::string& key) const;
 };
 
+// A module's bulk writer for one import run (made on the importer's connection, inside its
+// transaction). add() validates one row with every rule the module's create applies, keeping
+// what those rules need from the database (duplicates, organizations, settings) in memory, and
+// keeps the row; it throws zg::Error like Spec::apply for a bad row and then keeps nothing of
+// it (a row's values still count for the rows after it, e.g. as duplicates). write() stores the
+// rows kept since the last write (bulk inserts, audited); the importer calls it in chunks, and
+// only while the import is still going to commit — a rejected import's writes are rolled back
+// with its transaction. discard() drops the kept rows unwritten. A dry run only adds.
+class Batch {
+ public:
+  virtual ~Batch() = default;
+  virtual void add(const Row& row) = 0;
+  virtual void write() = 0;
+  virtual void discard() = 0;
+};
+
 struct Spec {
   std::string entity;  // "members", "orgs"
   std::string label;   // "党员", "党组织"
   std::vector<Column> columns;
   // Validates the row and writes it on `c` (inside the importer's transaction and a savepoint
   // of its own). Throw zg::Error::invalid(<column key>, <Chinese reason>) for a bad row.
+  // Used when `batch` is not set.
   std::function<void(store::Connection& c, const auth::Context& ctx, const Row& row)> apply;
+  // When set, the importer validates all rows through it and writes them in one go.
+  std::function<std::unique_ptr<Batch>(store::Connection& c, const auth::Context& ctx)> batch;
+  // The tables a committed import of 1,000 rows or more re-ANALYZEs (its planner statistics);
+  // empty: the whole database.
+  std::vector<std::string> tables;
   // Lines for the template's instructions sheet.
   std::vector<std::string> instructions;
 };

@@ -140,3 +140,39 @@ test('import refuses unreadable files, missing headers and a bad mode', async ()
   const st = await admin.ok(`/api/orgs/${target.id}`);
   assert.ok(st);
 });
+
+test('keep_good: a duplicate inside the file and a bad row in the middle are reported by row and field; roll-ups and the audit chain still check out', async () => {
+  const org = '导入测试党支部';
+  const twice = idNumber({ birth: '1976-07-08' });
+  const file = [
+    HEADER,
+    ['蒋七', twice, '正式党员', org, '2000-07-01', '2001-07-01', phone(), '大学本科'], // row 2
+    ['沈八', twice, '正式党员', org, '2000-07-01', '2001-07-01', phone(), '大学本科'], // row 3: same ID as row 2
+    ['韩九', idNumber({ birth: '1977-08-09' }), '正式党员', org, '2000-07-01', '2001-07-01', phone(), '博士'], // row 4: bad education
+    ['杨十', idNumber({ birth: '1978-09-10' }), '预备党员', org, '2026-01-01', '', phone(), '高中'], // row 5
+  ];
+  const before = await count();
+  const all = await runImport(jd01, Buffer.from(csv(file), 'utf8'), 'all_or_nothing');
+  assert.equal(all.committed, false);
+  assert.equal(await count(), before, 'all_or_nothing with bad rows in the middle leaves nothing');
+  const res = await runImport(jd01, Buffer.from(csv(file), 'utf8'), 'keep_good');
+  assert.equal(res.committed, true, JSON.stringify(res));
+  assert.equal(res.good, 2);
+  assert.deepEqual(res.errors.map((e) => [e.row, e.field, e.column]), [
+    [3, 'idNumber', '公民身份证号'],
+    [4, 'education', '学历'],
+  ]);
+  assert.equal(res.errors[0].message, '该身份证号码的党员已在名册中');
+  assert.match(res.errors[1].message, /学历/);
+  assert.equal(await count(), before + 2);
+  const names = (await jd01.ok(`/api/members?orgId=${target.id}&pageSize=50`)).items.map((m) => m.name);
+  assert.ok(names.includes('蒋七') && names.includes('杨十') && !names.includes('沈八') && !names.includes('韩九'));
+  const check = srv.cli(['rollup', 'check']);
+  assert.equal(check.code, 0, check.stdout + check.stderr);
+  assert.match(check.stdout, /^0 difference\(s\)$/m);
+  const verify = await admin.ok('/api/audit/verify');
+  assert.equal(verify.ok, true, JSON.stringify(verify));
+  const audit = await admin.ok('/api/audit?entity=member&action=create&q=杨十&pageSize=5');
+  assert.equal(audit.items.length, 1, JSON.stringify(audit));
+  assert.equal(audit.items[0].after.orgName, org);
+});

@@ -3,6 +3,7 @@
 // placements in branches, import/export with the national collection form's headers.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,6 +67,31 @@ Input parseInput(const json::Form& f, bool withOrg);
 // scope holds it, without saying where), keeps the dated placements in step and writes one
 // audit entry (masked identifiers only).
 int64_t create(store::Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, const Input& in);
+// create() for many members at once (the import): the same rules, with what they need from the
+// database read once (ID numbers already registered, member.min_age) and organizations checked
+// once each; an ID number added earlier in the same batch counts as registered. write() stores
+// the members added since the last write — one bulk insert per table (COPY on PostgreSQL), one
+// audit entry per member as create() writes it, roll-ups kept by the same triggers — inside the
+// caller's transaction on `c`.
+class BulkCreate {
+ public:
+  BulkCreate(store::Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher);
+  ~BulkCreate();
+  // Validates like create() and keeps the member for write(); throws like create() and then
+  // keeps nothing of it.
+  void add(const Input& in);
+  size_t pending() const;
+  // Forgets the pending members (an all-or-nothing import that will not commit); the ID
+  // numbers seen still count as duplicates.
+  void discard();
+  // Writes the pending members; returns their ids in the order they were added.
+  std::vector<int64_t> write();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Edits every field but the organization. Conflict "stale" when `version` is not current;
 // NotFound when the member is not in the caller's scope.
 void update(store::Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id,

@@ -1,6 +1,11 @@
 // The member rules and the writes that enforce them: create, edit, move, removal, and the dated
 // placement history. Shared by the API and the import (one path for both).
+#include <algorithm>
+#include <exception>
+#include <functional>
+#include <map>
 #include <mutex>
+#include <unordered_set>
 
 #include "core/error.h"
 #include "modules/members/members.h"
@@ -8,6 +13,7 @@
 #include "modules/orgs/org_kinds.h"
 #include "modules/orgs/orgs.h"
 #include "platform/audit.h"
+#include "platform/audit_bulk.h"
 #include "platform/pinyin.h"
 #include "platform/settings.h"
 #include "platform/time.h"
@@ -63,6 +69,59 @@ void registerSettings() {
                     settings::Type::Int, 18, 14, 30});
 }
 
+namespace {
+// The member fields written by both create and update, in one order: the column list and
+// the values come from here so the INSERT and the UPDATE cannot drift apart.
+const std::vector<const char*> kFieldColumns = {
+    "name",        "name_initials", "name_pinyin", "name_sort",     "sex",           "ethnicity",    "birth_date",
+    "id_number_enc", "id_number_hash", "id_number_mask", "education", "category",    "joined_on",    "full_on",
+    "post",        "phone_enc",     "phone_mask",  "landline_enc",  "landline_mask", "address",      "standing",
+    "lost_contact", "lost_on",      "mobile",      "mobile_to",     "six_category"};
+
+std::string fieldColumns(const char* sep) {
+  std::string out;
+  for (size_t i = 0; i < kFieldColumns.size(); ++i) out += (i ? sep : "") + std::string(kFieldColumns[i]);
+  return out;
+}
+
+// The member as audit JSON from its field values (kFieldColumns' order) followed by org_id,
+// active, removed_on, removed_reason and version: one definition for the row read back
+// (snapshot) and the row about to be written (the bulk import).
+bj::object snapshotOf(const std::vector<Value>& v) {
+  auto at = [&](const char* col) -> const Value& {
+    for (size_t i = 0; i < kFieldColumns.size(); ++i)
+      if (std::string_view(kFieldColumns[i]) == col) return v[i];
+    throw Error::internal(std::string("snapshotOf: no column ") + col);
+  };
+  size_t n = kFieldColumns.size();
+  return {{"name", at("name").asText()},
+          {"sex", at("sex").asText()},
+          {"birthDate", json::fromValue(at("birth_date"))},
+          {"ethnicity", at("ethnicity").asText()},
+          {"idNumberMasked", json::fromValue(at("id_number_mask"))},
+          {"education", json::fromValue(at("education"))},
+          {"category", at("category").asText()},
+          {"orgId", v[n].asInt()},
+          {"joinedOn", json::fromValue(at("joined_on"))},
+          {"fullOn", json::fromValue(at("full_on"))},
+          {"post", json::fromValue(at("post"))},
+          {"phoneMasked", json::fromValue(at("phone_mask"))},
+          {"landlineMasked", json::fromValue(at("landline_mask"))},
+          {"address", json::fromValue(at("address"))},
+          {"standing", at("standing").asText()},
+          {"lostContact", at("lost_contact").asInt() != 0},
+          {"lostOn", json::fromValue(at("lost_on"))},
+          {"mobile", at("mobile").asInt() != 0},
+          {"mobileTo", json::fromValue(at("mobile_to"))},
+          {"sixCategory", json::fromValue(at("six_category"))},
+          {"active", v[n + 1].asInt() != 0},
+          {"removedOn", json::fromValue(v[n + 2])},
+          {"removedReason", json::fromValue(v[n + 3])},
+          {"version", v[n + 4].asInt()}};
+}
+
+}  // namespace
+
 namespace detail {
 
 void ensureSettings() {
@@ -71,37 +130,11 @@ void ensureSettings() {
 }
 
 bj::object snapshot(Connection& c, int64_t id) {
-  auto r = c.query(
-      "SELECT name, sex, birth_date, ethnicity, id_number_mask, education, category, org_id, joined_on, full_on, "
-      "post, phone_mask, landline_mask, address, standing, lost_contact, lost_on, mobile, mobile_to, six_category, "
-      "active, removed_on, removed_reason, version FROM members WHERE id = ?",
-      {id});
+  auto r = c.query("SELECT " + fieldColumns(", ") +
+                       ", org_id, active, removed_on, removed_reason, version FROM members WHERE id = ?",
+                   {id});
   if (r.empty()) return {};
-  auto row = r.front();
-  return {{"name", row.text(0)},
-          {"sex", row.text(1)},
-          {"birthDate", json::fromValue(row[2])},
-          {"ethnicity", row.text(3)},
-          {"idNumberMasked", json::fromValue(row[4])},
-          {"education", json::fromValue(row[5])},
-          {"category", row.text(6)},
-          {"orgId", row.i64(7)},
-          {"joinedOn", json::fromValue(row[8])},
-          {"fullOn", json::fromValue(row[9])},
-          {"post", json::fromValue(row[10])},
-          {"phoneMasked", json::fromValue(row[11])},
-          {"landlineMasked", json::fromValue(row[12])},
-          {"address", json::fromValue(row[13])},
-          {"standing", row.text(14)},
-          {"lostContact", row.i64(15) != 0},
-          {"lostOn", json::fromValue(row[16])},
-          {"mobile", row.i64(17) != 0},
-          {"mobileTo", json::fromValue(row[18])},
-          {"sixCategory", json::fromValue(row[19])},
-          {"active", row.i64(20) != 0},
-          {"removedOn", json::fromValue(row[21])},
-          {"removedReason", json::fromValue(row[22])},
-          {"version", row.i64(23)}};
+  return snapshotOf(r.rows.front());
 }
 
 Current current(Connection& c, const Scope& scope, int64_t id) {
@@ -128,15 +161,20 @@ std::string mobilePhone(const std::string& raw) {
 
 struct Checked {
   std::string idNumber;  // normalized
+  std::string idHash;    // its lookup hash
   Date birth;
   char sex = 'M';
   std::optional<std::string> phone, landline;
 };
 
-// Every rule on the fields of `in` (organization excepted). `selfId` is the member being
-// edited, excluded from the duplicate check.
-Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in, std::optional<int64_t> selfId) {
-  detail::ensureSettings();
+// What the field rules need from the database, so that a bulk import can answer from memory.
+struct CheckEnv {
+  int64_t minAge = 18;                                   // member.min_age
+  std::function<bool(const std::string& idHash)> taken;  // an ID number already in the registry
+};
+
+// Every rule on the fields of `in` (organization excepted).
+Checked checkWith(const crypto::FieldCipher& cipher, const Input& in, const CheckEnv& env) {
   Checked out;
   std::string name = trim(in.name);
   if (name.empty()) throw Error::invalid("name", "姓名不能为空", "required");
@@ -148,21 +186,14 @@ Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in,
   out.idNumber = id.normalized;
   out.birth = id.birthDate;
   out.sex = id.sex;
-  {
-    Params p{cipher.lookupHash(out.idNumber)};
-    std::string sql = "SELECT id FROM members WHERE id_number_hash = ?";
-    if (selfId) {
-      sql += " AND id <> ?";
-      p.emplace_back(*selfId);
-    }
-    if (c.scalar(sql, p)) throw Error::conflict("duplicate", "该身份证号码的党员已在名册中", "idNumber");
-  }
+  out.idHash = cipher.lookupHash(out.idNumber);
+  if (env.taken(out.idHash)) throw Error::conflict("duplicate", "该身份证号码的党员已在名册中", "idNumber");
 
   if (in.category.empty()) throw Error::invalid("category", "人员类别不能为空", "required");
   if (!categoryLabel(in.category)) throw Error::invalid("category", "人员类别应为“正式党员”或“预备党员”", "bad_choice");
 
   Date now = today();
-  int64_t minAge = settings::getInt(c, "member.min_age");
+  int64_t minAge = env.minAge;
   if (in.joinedOn) {
     if (*in.joinedOn > now) throw Error::invalid("joinedOn", "入党日期不能晚于今天");
     if (*in.joinedOn < out.birth) throw Error::invalid("joinedOn", "入党日期不能早于出生日期");
@@ -206,6 +237,24 @@ Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in,
   maxLen(in.address, "address", "家庭住址", 100);
   maxLen(in.mobileTo, "mobileTo", "外出流向", 100);
   return out;
+}
+
+// checkWith() against the database. `selfId` is the member being edited, excluded from the
+// duplicate check.
+Checked check(Connection& c, const crypto::FieldCipher& cipher, const Input& in, std::optional<int64_t> selfId) {
+  detail::ensureSettings();
+  CheckEnv env;
+  env.minAge = settings::getInt(c, "member.min_age");
+  env.taken = [&](const std::string& hash) {
+    Params p{hash};
+    std::string sql = "SELECT id FROM members WHERE id_number_hash = ?";
+    if (selfId) {
+      sql += " AND id <> ?";
+      p.emplace_back(*selfId);
+    }
+    return c.scalar(sql, p).has_value();
+  };
+  return checkWith(cipher, in, env);
 }
 
 // The organization a member may be placed in: in scope, holding members, not dissolved.
@@ -271,20 +320,6 @@ std::string orgName(Connection& c, int64_t orgId) {
   return v ? v->asText() : "";
 }
 
-// The member fields written by both create and update, in one order: the column list and
-// the values come from here so the INSERT and the UPDATE cannot drift apart.
-const std::vector<const char*> kFieldColumns = {
-    "name",        "name_initials", "name_pinyin", "name_sort",     "sex",           "ethnicity",    "birth_date",
-    "id_number_enc", "id_number_hash", "id_number_mask", "education", "category",    "joined_on",    "full_on",
-    "post",        "phone_enc",     "phone_mask",  "landline_enc",  "landline_mask", "address",      "standing",
-    "lost_contact", "lost_on",      "mobile",      "mobile_to",     "six_category"};
-
-std::string fieldColumns(const char* sep) {
-  std::string out;
-  for (size_t i = 0; i < kFieldColumns.size(); ++i) out += (i ? sep : "") + std::string(kFieldColumns[i]);
-  return out;
-}
-
 std::string placeholders(size_t n) {
   std::string out;
   for (size_t i = 0; i < n; ++i) out += i ? ",?" : "?";
@@ -299,7 +334,7 @@ void appendFieldValues(Params& p, const crypto::FieldCipher& cipher, const std::
   for (store::Value v : std::initializer_list<store::Value>{
            name, pinyin::initials(name), pinyin::full(name), pinyin::sortKey(name), std::string(1, k.sex),
            in.ethnicity.empty() ? std::string("汉族") : in.ethnicity, k.birth.iso(), cipher.encrypt(k.idNumber),
-           cipher.lookupHash(k.idNumber), maskIdNumber(k.idNumber), opt(in.education), in.category,
+           k.idHash, maskIdNumber(k.idNumber), opt(in.education), in.category,
            optDate(in.joinedOn), optDate(in.fullOn), opt(in.post), enc(cipher, k.phone), mask(k.phone, false),
            enc(cipher, k.landline), mask(k.landline, false), opt(in.address), in.standing, in.lostContact,
            opt(lostOn), in.mobile, opt(mobileTo), opt(in.sixCategory)})
@@ -363,6 +398,126 @@ int64_t create(Connection& c, const auth::Context& ctx, const crypto::FieldCiphe
   audit::record(c, ctx.actor(),
                 {"create", "member", id, org.path, "新增党员：" + name + "（" + org.name + "）", nullptr, after});
   return id;
+}
+
+// --- Bulk creation (the import) ---
+
+struct BulkCreate::Impl {
+  Connection& c;
+  const auth::Context& ctx;
+  const crypto::FieldCipher& cipher;
+  CheckEnv env;
+  std::unordered_set<std::string> taken;  // lookup hashes of every registered or added ID number
+  // placeable() once per organization (and field): the organization or the error it gave.
+  std::map<std::pair<int64_t, std::string>, std::pair<std::optional<orgs::Org>, std::exception_ptr>> orgs;
+  struct Pending {
+    std::vector<Value> fields;  // kFieldColumns' order
+    const orgs::Org* org;       // into `orgs`, whose nodes do not move
+    std::string from;           // the placement's first day
+  };
+  std::vector<Pending> pending;
+
+  const orgs::Org& placeableOnce(int64_t orgId, const std::string& field) {
+    auto [it, fresh] = orgs.try_emplace({orgId, field});
+    if (fresh) {
+      try {
+        it->second.first = placeable(c, ctx.scope, orgId, field);
+      } catch (...) {
+        it->second.second = std::current_exception();
+      }
+    }
+    if (it->second.second) std::rethrow_exception(it->second.second);
+    return *it->second.first;
+  }
+
+  // Ids for `n` new members, in ascending order.
+  std::vector<int64_t> newIds(size_t n) {
+    std::vector<int64_t> ids;
+    ids.reserve(n);
+    if (c.dialect() == store::Dialect::Postgres) {
+      for (auto r : c.query("SELECT nextval(pg_get_serial_sequence('members', 'id')) "
+                            "FROM generate_series(1, CAST(? AS INTEGER))",
+                            {static_cast<int64_t>(n)}))
+        ids.push_back(r.i64(0));
+      std::sort(ids.begin(), ids.end());
+    } else {
+      // SQLite: the transaction holds the write lock, so nobody else takes ids meanwhile; these
+      // are the rowids SQLite itself would pick.
+      int64_t last = c.scalar("SELECT COALESCE(MAX(id), 0) FROM members")->asInt();
+      for (size_t i = 0; i < n; ++i) ids.push_back(last + 1 + static_cast<int64_t>(i));
+    }
+    return ids;
+  }
+};
+
+BulkCreate::BulkCreate(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher)
+    : impl_(new Impl{c, ctx, cipher, {}, {}, {}, {}}) {
+  if (!c.inTransaction()) throw Error::internal("members::BulkCreate outside a transaction");
+  detail::ensureSettings();
+  impl_->env.minAge = settings::getInt(c, "member.min_age");
+  for (auto r : c.query("SELECT id_number_hash FROM members WHERE id_number_hash IS NOT NULL"))
+    impl_->taken.insert(r.text(0));
+  impl_->env.taken = [t = &impl_->taken](const std::string& hash) { return t->count(hash) > 0; };
+}
+
+BulkCreate::~BulkCreate() = default;
+
+size_t BulkCreate::pending() const { return impl_->pending.size(); }
+
+void BulkCreate::discard() { impl_->pending.clear(); }
+
+void BulkCreate::add(const Input& in) {
+  Checked k = checkWith(impl_->cipher, in, impl_->env);
+  const orgs::Org& org = impl_->placeableOnce(in.orgId, in.orgField);
+  Impl::Pending p{{}, &org, in.joinedOn.value_or(today()).iso()};
+  p.fields.reserve(kFieldColumns.size());
+  appendFieldValues(p.fields, impl_->cipher, trim(in.name), k, in);
+  impl_->taken.insert(k.idHash);  // a later row with the same ID number is a duplicate
+  impl_->pending.push_back(std::move(p));
+}
+
+std::vector<int64_t> BulkCreate::write() {
+  Impl& m = *impl_;
+  if (m.pending.empty()) return {};
+  std::vector<int64_t> ids = m.newIds(m.pending.size());
+  std::string now = nowIso();
+  std::vector<std::string> memberCols{"id", "org_id", "org_path"};
+  for (const char* col : kFieldColumns) memberCols.emplace_back(col);
+  memberCols.insert(memberCols.end(), {"created_at", "updated_at"});
+  std::vector<std::vector<Value>> members, placements;
+  std::vector<audit::Entry> entries;
+  members.reserve(m.pending.size());
+  placements.reserve(m.pending.size());
+  entries.reserve(m.pending.size());
+  for (size_t i = 0; i < m.pending.size(); ++i) {
+    Impl::Pending& p = m.pending[i];
+    const orgs::Org& org = *p.org;
+    std::string name = p.fields[0].asText();
+    // What create() reads back for its audit entry: the fields, then org_id, active,
+    // removed_on, removed_reason and version as a new row has them.
+    std::vector<Value> snap = p.fields;
+    snap.insert(snap.end(), {org.id, 1, Value(), Value(), 1});
+    bj::object after = snapshotOf(snap);
+    after["orgName"] = org.name;
+    entries.push_back({"create", "member", ids[i], org.path, "新增党员：" + name + "（" + org.name + "）", nullptr,
+                       std::move(after)});
+    placements.push_back({ids[i], org.id, p.from, "新增"});
+    std::vector<Value> row{ids[i], org.id, org.path};
+    row.reserve(memberCols.size());
+    for (auto& v : p.fields) row.push_back(std::move(v));
+    row.emplace_back(now);
+    row.emplace_back(now);
+    members.push_back(std::move(row));
+  }
+  m.pending.clear();
+  try {
+    m.c.bulkInsert("members", memberCols, members);
+  } catch (const Error& e) {
+    rethrowUnique(e);  // a concurrent insert of the same ID number (PostgreSQL)
+  }
+  m.c.bulkInsert("member_placements", {"member_id", "org_id", "from_date", "reason"}, placements);
+  audit::recordMany(m.c, m.ctx.actor(), entries);
+  return ids;
 }
 
 void update(Connection& c, const auth::Context& ctx, const crypto::FieldCipher& cipher, int64_t id, const Input& in,

@@ -14,7 +14,9 @@
 
 #include "core/error.h"
 #include "platform/audit.h"
+#include "modules/members/members_internal.h"
 #include "platform/jobs.h"
+#include "platform/rollup.h"
 #include "platform/tabular.h"
 #include "platform/settings.h"
 
@@ -476,6 +478,115 @@ TEST_F(MembersTest, ImportChecksSexAndBirthDateAgainstTheIdNumber) {
   EXPECT_EQ(out.errors[0].message, "性别与身份证号码不符");
   EXPECT_EQ(out.errors[1].field, "birthDate");
   EXPECT_EQ(out.good, 1);
+}
+
+TEST_F(MembersTest, ImportRefusesDuplicatesInsideTheFileAndAgainstTheRegistry) {
+  add(sample("张三", makeId("19800101", "001"), 5));
+  auto out = importer::run(*t.db, district, importSpec(cipher),
+                           sheetBytes({row("李四", makeId("19810101", "001"), "正式党员", "第二党支部"),
+                                       row("李四二", makeId("19810101", "001"), "正式党员", "第二党支部"),
+                                       row("张三", makeId("19800101", "001"), "正式党员", "第二党支部"),
+                                       row("王五", makeId("19820101", "001"), "正式党员", "第二党支部")}),
+                           importer::Mode::KeepGood);
+  EXPECT_TRUE(out.committed);
+  EXPECT_EQ(out.good, 2);
+  ASSERT_EQ(out.errors.size(), 2u);
+  EXPECT_EQ(out.errors[0].row, 3);  // the second row naming 19810101001 (the header is row 1)
+  EXPECT_EQ(out.errors[0].field, "idNumber");
+  EXPECT_EQ(out.errors[0].column, "公民身份证号");
+  EXPECT_EQ(out.errors[0].message, "该身份证号码的党员已在名册中");
+  EXPECT_EQ(out.errors[1].row, 4);  // already in the registry
+  EXPECT_EQ(out.errors[1].message, "该身份证号码的党员已在名册中");
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM members"), 3);
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM members WHERE name = '李四'"), 1);
+}
+
+// The bulk import writes the audit entry create() writes: the member as read back from the
+// database, with the organization's name.
+TEST_F(MembersTest, ImportAuditsEachMemberAsCreateDoes) {
+  auto r = row("张三", makeId("19800101", "001"), "正式党员", "第二党支部");
+  r.resize(20);  // every column of the form
+  r[2] = "回族";
+  r[5] = "大学本科";
+  r[11] = "13800138000";
+  r[12] = "0571-86001234";
+  r[15] = "是";
+  r[16] = "2020-01-01";
+  r[19] = "党员干部";
+  auto out = importer::run(*t.db, district, importSpec(cipher), sheetBytes({r}), importer::Mode::AllOrNothing);
+  ASSERT_TRUE(out.committed);
+  auto c = t.db->acquire();
+  int64_t id = c->scalar("SELECT id FROM members")->asInt();
+  auto a = c->query("SELECT after_json, summary, org_path, entity_id FROM audit_log WHERE action = 'create'");
+  ASSERT_EQ(a.size(), 1u);
+  bj::object expected = detail::snapshot(*c, id);
+  expected["orgName"] = "第二党支部";
+  EXPECT_EQ(bj::parse(a.front().text(0)), bj::value(expected));
+  EXPECT_EQ(a.front().text(1), "新增党员：张三（第二党支部）");
+  EXPECT_EQ(a.front().text(2), "/1/2/4/6/");
+  EXPECT_EQ(a.front().i64(3), id);
+  EXPECT_TRUE(audit::verify(*c).ok);
+}
+
+// More rows than the importer writes per chunk (10,000), so the first chunk is already written
+// when the bad row near the end is reached.
+std::vector<std::vector<std::string>> manyRows(int n) {
+  std::vector<std::vector<std::string>> rows;
+  for (int i = 0; i < n; ++i) {
+    char birth[9];
+    std::snprintf(birth, sizeof birth, "19%02d%02d%02d", 50 + i / 3000 % 40, 1 + i / 100 % 12, 1 + i % 28);
+    char seq[4];
+    std::snprintf(seq, sizeof seq, "%03d", i / 28 % 100 * 10 + i / 2800 % 10);
+    rows.push_back(row("党员" + std::to_string(i), makeId(birth, seq), i % 5 ? "正式党员" : "预备党员",
+                       i % 2 ? "第二党支部" : "甲社区党委/第一党支部"));
+  }
+  return rows;
+}
+
+TEST_F(MembersTest, LargeImportAllOrNothingRollsBackWrittenChunksAndKeepGoodKeepsCountsAndChain) {
+  members::registerRollup();
+  add(sample("张三", makeId("19800101", "001"), 5));
+  auto rows = manyRows(12000);
+  {
+    std::set<std::string> ids;
+    for (auto& r : rows) ids.insert(r[3]);
+    ASSERT_EQ(ids.size(), rows.size());  // the generator's own check: distinct ID numbers
+  }
+  rows[11001][6] = "群众";  // a bad category after the first chunk
+  std::string file = sheetBytes(rows);
+  auto out = importer::run(*t.db, district, importSpec(cipher), file, importer::Mode::AllOrNothing);
+  EXPECT_FALSE(out.committed);
+  EXPECT_EQ(out.good, 11999);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_EQ(out.errors[0].row, 11003);
+  EXPECT_EQ(out.errors[0].field, "category");
+  EXPECT_EQ(out.errors[0].column, "人员类别");
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM members"), 1);
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM member_placements"), 1);
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM audit_log"), 1);
+
+  out = importer::run(*t.db, district, importSpec(cipher), file, importer::Mode::KeepGood);
+  EXPECT_TRUE(out.committed);
+  EXPECT_EQ(out.good, 11999);
+  EXPECT_EQ(out.bad, 1);
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM members WHERE active = 1"), 12000);
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM member_placements WHERE to_date IS NULL"), 12000);
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM audit_log WHERE action = 'create' AND entity = 'member'"), 12000);
+  EXPECT_EQ(t.count("SELECT COUNT(DISTINCT entity_id) FROM audit_log WHERE action = 'create'"), 12000);
+  EXPECT_EQ(t.count("SELECT COUNT(*) FROM members m JOIN member_placements p ON p.member_id = m.id "
+                    "AND p.org_id = m.org_id AND p.from_date = m.joined_on"),
+            12000);
+  auto c = t.db->acquire();
+  auto v = audit::verify(*c);
+  EXPECT_TRUE(v.ok);
+  EXPECT_EQ(v.checked, 12000);
+  EXPECT_TRUE(rollup::check(*c).empty());
+  auto counts = rollup::subtree(*c, district.scope, {"members.category"});
+  EXPECT_EQ(rollup::get(counts, "members.category", "probationary"), 2400);
+  // A write through create() after the import continues the ids and the chain.
+  int64_t next = add(sample("李四", makeId("19810101", "001"), 5));
+  EXPECT_EQ(next, c->scalar("SELECT MAX(id) FROM members")->asInt());
+  EXPECT_TRUE(audit::verify(*c).ok);
 }
 
 TEST_F(MembersTest, ExportReimportsIntoAFreshDatabase) {
