@@ -3,6 +3,8 @@
 // period's last day, have obliged months unpaid — the rule of GET /api/dues/arrears — and those
 // with dues.flag_months consecutive unpaid months without a recorded reason).
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,30 +32,88 @@ struct Owing {
   bool flagged = false;
 };
 
+// The ledger of the members placed in the subtree on asOf (and active, currently within the scope:
+// the set load() gives), batch by batch: only the columns stateOf needs, payments made after
+// asOf or for months after the last counted one left out in SQL. Each batch is released before
+// the next, so memory stays bounded by the batch, not by the subtree's members (load() keeps every
+// member's whole books — names, methods, notes — at once: ~65 MB at the demo district's root).
+constexpr size_t kLedgerBatch = 1000;
+
+template <class Fn>
+void eachLedger(store::Connection& c, const Query& q, Month upTo, Fn&& fn) {
+  Params p;
+  // One statement each: the parameters are pushed in the order of the placeholders.
+  std::string sql = "SELECT m.id, m.name, o.name, m.joined_on FROM members m" + members::placedOn(q, p);
+  sql += " WHERE m.active = 1 AND " + q.scope.where("m.org_path", p) + " ORDER BY m.id";
+  struct Placed {
+    std::string name, orgName;
+    std::optional<Month> start;
+  };
+  std::map<int64_t, Placed> placed;  // several placements on asOf: the last one's organization (as before)
+  for (auto row : c.query(sql, p)) {
+    Placed& x = placed[row.i64(0)];
+    x.name = row.text(1);
+    x.orgName = row.text(2);
+    x.start.reset();
+    if (auto j = row.optText(3))
+      if (auto dt = parseDate(*j)) x.start = monthOf(*dt);
+  }
+  std::string asOf = q.asOf().iso(), last = monthText(upTo);
+  for (auto it = placed.begin(); it != placed.end();) {
+    std::vector<int64_t> ids;
+    std::map<int64_t, MemberDues> books;
+    Params in;
+    std::string list;
+    for (; it != placed.end() && ids.size() < kLedgerBatch; ++it) {
+      ids.push_back(it->first);
+      in.emplace_back(it->first);
+      list += list.empty() ? "?" : ", ?";
+      MemberDues& m = books[it->first];
+      m.id = it->first;
+      m.start = it->second.start;
+    }
+    for (auto row : c.query("SELECT member_id, kind, base_fen, amount_fen, from_month, to_month FROM dues_bases "
+                            "WHERE member_id IN (" + list + ") ORDER BY member_id, from_month, id",
+                            in)) {
+      auto from = parseMonth(row.text(4));
+      if (!from) continue;
+      std::optional<Month> to;
+      if (auto t = row.optText(5)) to = parseMonth(*t);
+      books[row.i64(0)].bases.push_back({0, Base{row.text(1), row.i64(2), row.i64(3)}, *from, to, ""});
+    }
+    Params pp = in;
+    pp.emplace_back(asOf);
+    pp.emplace_back(last);
+    for (auto row : c.query("SELECT member_id, month, amount_fen FROM dues_payments WHERE member_id IN (" + list +
+                                ") AND paid_on <= ? AND month <= ?",
+                            pp))
+      if (auto month = parseMonth(row.text(1))) books[row.i64(0)].payments[*month] = {0, row.i64(2), "", "", "", ""};
+    for (auto row : c.query("SELECT member_id, from_month, to_month FROM dues_exemptions WHERE member_id IN (" + list + ")",
+                            in)) {
+      auto a = parseMonth(row.text(1)), b = parseMonth(row.text(2));
+      if (a && b) books[row.i64(0)].exemptions.emplace_back(*a, *b);
+    }
+    for (auto& [id, m] : books) {
+      const Placed& x = placed.at(id);
+      fn(m, x.name, x.orgName);
+    }
+  }
+}
+
 // Members placed in the subtree on asOf who owe, payments made after asOf left out (as the
 // books stood that day). Months counted: the obliged ones before asOf's month and before the
 // current month — a month is still payable while it lasts (the rule of GET /api/dues/flagged).
 std::vector<Owing> owing(store::Connection& c, const Query& q) {
-  Params p;
-  std::set<int64_t> placed;
-  std::string sql = "SELECT m.id, o.name FROM members m" + members::placedOn(q, p);
-  std::map<int64_t, std::string> orgAt;
-  for (auto row : c.query(sql, p)) orgAt[row.i64(0)] = row.text(1);
   Rules r = rules(c);
   Month now = monthOf(today());
   Month upTo = std::min(monthOf(q.asOf()), now) - 1;
-  std::string asOf = q.asOf().iso();
   std::vector<Owing> out;
-  for (auto& m : load(c, q.scope)) {
-    auto at = orgAt.find(m.id);
-    if (at == orgAt.end()) continue;
-    for (auto it = m.payments.begin(); it != m.payments.end();)
-      it = it->second.paidOn > asOf ? m.payments.erase(it) : std::next(it);
-    if (m.bases.empty()) continue;
+  eachLedger(c, q, upTo, [&](const MemberDues& m, const std::string& name, const std::string& orgName) {
+    if (m.bases.empty()) return;
     Month from = m.bases.front().from;
     for (auto& b : m.bases) from = std::min(from, b.from);
     if (m.start) from = std::max(from, *m.start);
-    Owing o{m.id, m.name, at->second, "", 0, 0, false};
+    Owing o{m.id, name, orgName, "", 0, 0, false};
     std::vector<MonthState> ledger;
     for (Month x = from; x <= upTo; ++x) {
       MonthState s = stateOf(r, m, x);
@@ -64,10 +124,10 @@ std::vector<Owing> owing(store::Connection& c, const Query& q) {
         o.owedFen += s.dueFen;
       }
     }
-    if (o.months == 0) continue;
+    if (o.months == 0) return;
     o.flagged = trailingUnpaid(ledger) >= r.flagMonths;
     out.push_back(std::move(o));
-  }
+  });
   std::sort(out.begin(), out.end(), [](const Owing& a, const Owing& b) {
     return a.orgName != b.orgName ? a.orgName < b.orgName : a.id < b.id;
   });
