@@ -251,7 +251,6 @@ MobileToday mobileToday(store::Connection& c, const Query& q) {
     later.insert(row.i64(0));
   for (auto row : c.query("SELECT member_id FROM mobility_records WHERE until_date > ?", {d})) later.insert(row.i64(0));
   if (later.empty()) return t;
-  std::vector<int64_t> placed = placedRows(c, q, std::vector<int64_t>(later.begin(), later.end()));
   std::map<int64_t, int64_t> times;  // member → its placements in the subtree today
   for (int64_t m : placedRows(c, q, std::vector<int64_t>(later.begin(), later.end()))) ++times[m];
   std::vector<int64_t> ids;
