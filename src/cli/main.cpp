@@ -25,6 +25,7 @@
 #include "core/error.h"
 #include "http/http.h"
 #include "modules/dues/dues.h"
+#include "modules/mobile/mobile.h"
 #include "modules/members/members.h"
 #include "modules/orgs/orgs.h"
 #include "modules/problems/problems.h"
@@ -231,6 +232,7 @@ int main(int argc, char** argv) {
             visits::registerFigures();
             problems::registerFigures();
             dues::registerRollup();
+            mobile::registerRollup();
             if (what == "rebuild") {
               store::Transaction tx(*c);
               int64_t n = rollup::rebuild(*c);

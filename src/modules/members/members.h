@@ -136,5 +136,15 @@ void registerRollup();
 // `member_placements pl` and `orgs o` (the branch on that day) to a `members m` already in the
 // FROM clause, appending the parameters.
 std::string placedOn(const figures::Query& q, store::Params& p);
+// Whether q's stock figures read the live roll-ups: they are on and q.asOf() is today.
+bool rolledToday(const figures::Query& q);
+// Mobility records 流动党员 ongoing today of the members placed in q's subtree today, from the
+// roll-up 'mobile.open' (migration 0021) with exact corrections for dates after today; cost in
+// organizations plus records dated after today. Only for rolledToday(q).
+struct MobileToday {
+  int64_t outflow = 0, inflow = 0;  // records (mobile.members)
+  int64_t outflowMembers = 0;       // members with an outflow record (members.by_status "mobile")
+};
+MobileToday mobileToday(store::Connection& c, const figures::Query& q);
 
 }  // namespace zg::members

@@ -133,8 +133,6 @@ const std::vector<std::string>& rolledMetrics() {
   return v;
 }
 
-bool useRollup(const Query& q) { return rollup::enabled() && q.asOf() == today(); }
-
 // The placements covering `d` in the subtree, T, differ from the open placements the triggers
 // count, A, by: open ones starting after d (in A, not in T) and closed ones still running on d (in
 // T, not in A). Each query starts from the date index member_placements_dates (no subtree scan: it
@@ -230,17 +228,66 @@ Today todayCounts(store::Connection& c, const Query& q, const std::string& figur
   return t;
 }
 
-// Outflowing mobile members placed in the subtree today, counted from the mobility records' side
-// (cost grows with mobility records, not members) — the same set as the by_status "mobile" cell.
-int64_t mobileToday(store::Connection& c, const Query& q) {
+}  // namespace
+
+bool rolledToday(const Query& q) { return rollup::enabled() && q.asOf() == today(); }
+
+// 'mobile.open' (migration 0021) counts the open records (until_date IS NULL) in the organization
+// of the member's open placement; correctForDates turns that into the members placed in the
+// subtree today (the member keys carry the mobility keys). What remains are the members whose
+// records are dated after today — started later (open, not yet ongoing) or ending later (closed,
+// still ongoing) — found through mobility_records_dates (usually none): their open records are
+// taken out and their records ongoing today put in, for each of their placements in the subtree.
+MobileToday mobileToday(store::Connection& c, const Query& q) {
+  rollup::Counts counts = rollup::subtree(c, q.scope, {"mobile.open"});
+  correctForDates(c, q, counts);
+  MobileToday t;
+  t.outflow = rollup::get(counts, "mobile.open", "outflow");
+  t.inflow = rollup::get(counts, "mobile.open", "inflow");
+  t.outflowMembers = t.outflow;  // at most one open record per member and direction (unique index)
   std::string d = q.asOf().iso();
+  std::set<int64_t> later;
+  for (auto row : c.query("SELECT member_id FROM mobility_records WHERE until_date IS NULL AND since_date > ?", {d}))
+    later.insert(row.i64(0));
+  for (auto row : c.query("SELECT member_id FROM mobility_records WHERE until_date > ?", {d})) later.insert(row.i64(0));
+  if (later.empty()) return t;
+  std::map<int64_t, int64_t> times;  // member → its placements in the subtree today
+  for (int64_t m : placedRows(c, q, std::vector<int64_t>(later.begin(), later.end()))) ++times[m];
   std::vector<int64_t> ids;
-  for (auto row : c.query("SELECT DISTINCT member_id FROM mobility_records WHERE direction = 'outflow' AND since_date "
-                          "<= ? AND (until_date IS NULL OR until_date > ?)",
-                          {d, d}))
-    ids.push_back(row.i64(0));
-  return placedAmong(c, q, ids);
+  for (auto& [m, _] : times) ids.push_back(m);
+  for (size_t i = 0; i < ids.size(); i += 500) {
+    Params p;
+    p.emplace_back(d);
+    p.emplace_back(d);
+    std::string in;
+    for (size_t j = i; j < std::min(ids.size(), i + 500); ++j) {
+      in += in.empty() ? "?" : ", ?";
+      p.emplace_back(ids[j]);
+    }
+    std::set<int64_t> outToday;
+    for (auto row : c.query("SELECT member_id, direction, CASE WHEN until_date IS NULL THEN 1 ELSE 0 END, CASE WHEN "
+                            "since_date <= ? AND (until_date IS NULL OR until_date > ?) THEN 1 ELSE 0 END FROM "
+                            "mobility_records WHERE member_id IN (" +
+                                in + ")",
+                            p)) {
+      int64_t n = times[row.i64(0)];
+      bool out = row.text(1) == "outflow";
+      int64_t& cell = out ? t.outflow : t.inflow;
+      if (row.i64(2) != 0) {
+        cell -= n;
+        if (out) t.outflowMembers -= n;
+      }
+      if (row.i64(3) != 0) {
+        cell += n;
+        if (out) outToday.insert(row.i64(0));
+      }
+    }
+    for (int64_t m : outToday) t.outflowMembers += times[m];
+  }
+  return t;
 }
+
+namespace {
 
 // The count of one cell from today's roll-ups.
 int64_t rolledCount(const std::string& figure, const std::string& cell, const Today& t, store::Connection& c,
@@ -252,7 +299,7 @@ int64_t rolledCount(const std::string& figure, const std::string& cell, const To
   }
   if (figure == "members.by_status") {
     if (cell == "lost") return g("members.lost", "1") - t.lostLater;
-    if (cell == "mobile") return mobileToday(c, q);
+    if (cell == "mobile") return mobileToday(c, q).outflowMembers;
     return g("members.standing", cell);
   }
   if (figure == "members.by_education") {
@@ -275,7 +322,7 @@ int64_t rolledCount(const std::string& figure, const std::string& cell, const To
 figures::Figure rolledAge(figures::Figure f) {
   auto baseCells = f.cells;
   f.cells = [baseCells](store::Connection& c, const Query& q) {
-    if (!useRollup(q)) return baseCells(c, q);
+    if (!rolledToday(q)) return baseCells(c, q);
     auto bands = ageBands(c, q.asOf());
     std::vector<figures::Cell> out;
     for (auto& b : bands) out.push_back({b.key, b.label, 0, std::nullopt});
@@ -322,7 +369,7 @@ figures::Figure rolled(figures::Figure f, std::function<std::vector<SqlCell>(sto
   auto baseCells = f.cells;
   std::string key = f.key;
   f.cells = [baseCells, defs, dropEmpty, key](store::Connection& c, const Query& q) {
-    if (!useRollup(q)) return baseCells(c, q);
+    if (!rolledToday(q)) return baseCells(c, q);
     Today t = todayCounts(c, q, key);
     std::vector<figures::Cell> out;
     for (auto& d : defs(c, q)) {
@@ -417,7 +464,8 @@ void registerFigures() {
 void registerRollup() {
   rollup::define({"members",
                   "SELECT pl.org_id, km.metric, km.k, COUNT(*) FROM member_placements pl JOIN rollup_member_keys km ON "
-                  "km.member_id = pl.member_id WHERE pl.to_date IS NULL GROUP BY pl.org_id, km.metric, km.k"});
+                  "km.member_id = pl.member_id WHERE pl.to_date IS NULL AND km.metric LIKE 'members.%' GROUP BY pl.org_id, "
+                  "km.metric, km.k"});  // the view also carries the mobility keys: source "mobile"
 }
 
 }  // namespace zg::members

@@ -78,5 +78,9 @@ boost::json::array memberRecords(store::Connection& c, const Scope& scope, int64
 // Figures 统计 (mobile_figures.cpp): ongoing outflow/inflow records and overdue contacts (the
 // rule of overdue(), applied as of the period's last day). Idempotent.
 void registerFigures();
+// Declares the live roll-up source "mobile" (platform/rollup.h, migration 0021): open mobility
+// records by direction in the organization of the member's open placement. Called by
+// registerFigures; idempotent.
+void registerRollup();
 
 }  // namespace zg::mobile
