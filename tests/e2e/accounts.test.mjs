@@ -119,3 +119,20 @@ test('community user: turn it on from 账号安全, then sign out everywhere', o
   assert.equal((await other.get('/api/auth/me')).status, 401, 'the other session ended too');
   await ctx.close();
 });
+
+test('Enter in the password field signs in once (one sign-in, one entry in the log)', opts, async () => {
+  const users = await admin.ok('/api/users');
+  const user = users.find((u) => u.username === 'sq0102');
+  const before = (await admin.ok(`/api/users/${user.id}/sign-ins`)).total;
+  const { ctx, page } = await newPage();
+  await page.goto(srv.url + '/login');
+  await input(page, 'login-username').fill('sq0102');
+  await input(page, 'login-password').fill(DEMO_PASSWORD);
+  await input(page, 'login-password').press('Enter');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await page.locator('[data-test=header-user]').waitFor();
+  await page.waitForTimeout(500); // a second request, if one were sent, would have landed by now
+  const after = (await admin.ok(`/api/users/${user.id}/sign-ins`)).total;
+  assert.equal(after - before, 1, 'one Enter, one sign-in');
+  await ctx.close();
+});
