@@ -146,6 +146,14 @@ test('restore into a fresh database: every table equals the source as of the bac
       compared++;
       continue;
     }
+    if (t === 'cache_epochs') {
+      // Change counters for the in-process caches (platform/cache.h): the source's moved with the
+      // writes after the backup, so only the counters' names can be compared.
+      const names = (db) => dump(db, t).map((line) => line.split('\x1f')[0]).sort();
+      assert.deepEqual(names(restored.db), names(src.db), `${t}: the same counters`);
+      compared++;
+      continue;
+    }
     const cols = columns(src.db, t);
     const keep = (line) => {
       const v = line.split('\x1f');

@@ -224,9 +224,17 @@ async function realParam(pattern, name) {
   return id;
 }
 
+let throwaways = 0;
 async function clientFor(key) {
   // Sign-out and password changes run on a throwaway session of the throwaway user.
-  if (/\/auth\/(logout|password)|\/sessions/.test(key)) return loginAs(srv.url, 'badinput_user', 'BadInput2026x');
+  // A user of its own for each such route: the sweep also resets badinput_user's password
+  // (/api/users/:id/reset-password) and the password history forbids setting it back.
+  if (/\/auth\/(logout|password)|\/sessions/.test(key)) {
+    const username = `badinput_s${++throwaways}`;
+    const u = await admin.post('/api/users', { username, displayName: '坏输入用户', role: 'street', orgId: ids.street, password: 'BadInput2026x' });
+    assert.ok(u.status === 201 || u.status === 200, u.text);
+    return loginAs(srv.url, username, 'BadInput2026x');
+  }
   if (PUBLIC_ROUTES.has(key)) return new Client(srv.url);
   return admin;
 }

@@ -87,9 +87,10 @@ test('a session resumed from memory is refused at once after sign-out, deactivat
   assert.ok(on.status < 300, on.text);
   const e = await loginAs(srv.url, 'jd01');
   await e.ok('/api/members');
-  const reset = await admin.post(`/api/users/${u.id}/reset-password`, { password: DEMO_PASSWORD });
+  // A new password: the password history refuses the one in use.
+  const reset = await admin.post(`/api/users/${u.id}/reset-password`, { password: 'CacheTest2026x' });
   assert.ok(reset.status < 300, reset.text);
   assertError(await e.get('/api/members'), 401, { code: 'unauthenticated' });
   // jd01's shared session in this file was ended too: log in again for other tests.
-  jd01 = await loginAs(srv.url, 'jd01');
+  jd01 = await loginAs(srv.url, 'jd01', 'CacheTest2026x');
 });
