@@ -53,9 +53,11 @@ constexpr size_t kHeaderLimit = 16 * 1024;
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
 constexpr auto kFileWriteTimeout = std::chrono::seconds(600);
 // After a 413 the rest of the body is read and dropped for at most this long / this much, so the
-// client sees the response instead of a connection reset.
-constexpr auto kLingerTimeout = std::chrono::seconds(2);
-constexpr size_t kLingerBytes = 8 * 1024 * 1024;
+// client sees the response instead of a connection reset. Enough for a file somewhat over the
+// largest route limit (imports, 20 MB) sent to a route with a smaller one: with 8 MB / 2 s a
+// 10 MB file sent to a 64 KB route was reset under load before the client read the 413.
+constexpr auto kLingerTimeout = std::chrono::seconds(5);
+constexpr size_t kLingerBytes = 32 * 1024 * 1024;
 // How long stop() waits for requests in flight before stopping the io_context.
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
 
